@@ -1,0 +1,18 @@
+/*
+ * types: the default view of every object type: the columns a table shows
+ * when the user did not choose any. A type without an entry shows all of
+ * its properties.
+ */
+#include "config.h"
+
+#include "format.h"
+
+#define COLUMNS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+const struct type_view format_views[] = {
+	{ "CommandInfo", COLUMNS("CommandType", "Name", "Role", "Synopsis") },
+	{ "MemberDefinition", COLUMNS("Name", "MemberType", "Definition") },
+	{ "GroupInfo", COLUMNS("Count", "Name", "Group") },
+	{ "MeasureInfo", COLUMNS("Count", "Average", "Sum", "Maximum", "Minimum", "Property") },
+	{ NULL, NULL },
+};

@@ -1,0 +1,152 @@
+/*
+ * repl: the interactive loop over libedit's readline interface.
+ */
+#include "config.h"
+#include "repl.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <editline/readline.h>
+
+#include "complete.h"
+
+#define HISTORY_MAX 2000
+
+static struct shell *repl_shell;
+static json_t *candidates; /* of the completion under way */
+
+static char *history_path(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char *dir;
+	if (state && *state == '/')
+		dir = xasprintf("%s/ucsh", state);
+	else if (home && *home)
+		dir = xasprintf("%s/.local/state/ucsh", home);
+	else
+		return NULL;
+	/* create each missing level, private to the user: history can hold secrets */
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(dir, 0700);
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		free(dir);
+		return NULL;
+	}
+	char *path = xasprintf("%s/history", dir);
+	free(dir);
+	return path;
+}
+
+static char *candidate_generator(const char *text, int state)
+{
+	static size_t idx;
+	(void)text;
+	if (!state)
+		idx = 0;
+	while (candidates && idx < json_array_size(candidates))
+		return strdup(json_string_value(json_array_get(candidates, idx++)));
+	return NULL;
+}
+
+static char **attempt_completion(const char *text, int start, int end)
+{
+	size_t word_start;
+	(void)start;
+	json_decref(candidates);
+	candidates = complete_line(repl_shell, rl_line_buffer, (size_t)end, &word_start);
+	if (!candidates)
+		return NULL; /* a path: libedit completes file names */
+	rl_attempted_completion_over = 1;
+	if (json_array_size(candidates) == 0)
+		return NULL;
+	(void)text;
+	return rl_completion_matches(text, candidate_generator);
+}
+
+/* The prompt names the store, so that an admin knows what they change. */
+static char *make_prompt(const struct shell *sh, bool continuation)
+{
+	if (continuation)
+		return xstrdup(">> ");
+	const char *uri = sh->store_uri ? sh->store_uri : "default store";
+	const char *base = strrchr(uri, '/');
+	return xasprintf("ucsh %s> ", base && base[1] ? base + 1 : uri);
+}
+
+/* Read one whole statement, over several lines while it is unfinished. */
+static char *read_statement(struct shell *sh)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (;;) {
+		char *prompt = make_prompt(sh, sb.len > 0);
+		*sh->cancel = 0;
+		char *line = readline(prompt);
+		free(prompt);
+		if (!line) {
+			if (sb.len == 0) {
+				sb_free(&sb);
+				return NULL;
+			}
+			break;
+		}
+		if (*sh->cancel) {
+			/* Ctrl-C at the prompt drops what was typed */
+			free(line);
+			sb_reset(&sb);
+			continue;
+		}
+		sb_adds(&sb, line);
+		free(line);
+		if (!shell_is_incomplete(sb_str(&sb)))
+			break;
+		sb_addc(&sb, '\n');
+	}
+	return sb_detach(&sb);
+}
+
+int repl_run(struct shell *sh)
+{
+	char *hist = history_path();
+	repl_shell = sh;
+	rl_readline_name = "ucsh";
+	rl_attempted_completion_function = attempt_completion;
+	rl_basic_word_break_characters = " \t\n|;({,";
+	using_history();
+	stifle_history(HISTORY_MAX);
+	if (hist)
+		read_history(hist);
+	char *stmt;
+	while ((stmt = read_statement(sh))) {
+		const char *p = stmt + strspn(stmt, " \t\n");
+		if (*p) {
+			add_history(stmt);
+			if (hist)
+				write_history(hist);
+			*sh->cancel = 0;
+			shell_run(sh, stmt, "<interactive>");
+		}
+		free(stmt);
+		if (sh->exit_requested >= 0)
+			break;
+	}
+	if (hist) {
+		write_history(hist);
+		chmod(hist, 0600);
+	}
+	free(hist);
+	json_decref(candidates);
+	candidates = NULL;
+	if (sh->exit_requested < 0)
+		fputc('\n', sh->out);
+	return sh->exit_requested >= 0 ? sh->exit_requested : 0;
+}
