@@ -519,6 +519,9 @@ static int eval_statement(struct shell *sh, const struct ast *st, struct sink *o
 		json_t *v = eval_expr(sh, st, &status);
 		if (!v)
 			return status == EV_OK ? EV_FAIL : status;
+		/* a list is written item by item; $null is written as itself */
+		if (json_is_null(v))
+			out->write(out, v);
 		for (size_t i = 0; i < value_count(v); i++)
 			out->write(out, value_item(v, i));
 		json_decref(v);

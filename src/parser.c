@@ -763,7 +763,8 @@ static struct ast *parse_pipeline(struct parser *p)
 	struct ast *pl = ast_new(AST_PIPELINE, t.line, t.col);
 	struct ast *el;
 	/* a word that starts with a digit (1..3, 4.0.7577.1) is a value, not a cmdlet */
-	if (ty == T_WORD && !isdigit((unsigned char)t.text[0]) && t.text[0] != '.') {
+	if (ty == T_WORD && !isdigit((unsigned char)t.text[0]) && t.text[0] != '.' &&
+	    t.text[0] != '-') {
 		token_free(&t);
 		next(p, LEX_ARG, &t);
 		el = parse_command(p, &t);

@@ -399,10 +399,13 @@ static int run_first(struct pipeline *pl, struct pipeline_stage *stages, size_t 
 			pl->stop_script = true;
 		return -1;
 	}
-	for (size_t i = 0; i < value_count(v) && !pl->stopping; i++) {
+	/* $null | Cmd feeds one null, as PowerShell does; @() | Cmd feeds nothing */
+	size_t n = json_is_null(v) ? 1 : value_count(v);
+	for (size_t i = 0; i < n && !pl->stopping; i++) {
+		json_t *item = json_is_null(v) ? v : value_item(v, i);
 		if (nstages == 0)
-			pl->out->write(pl->out, value_item(v, i));
-		else if (stage_feed(&stages[0], value_item(v, i)) && pl->stopping)
+			pl->out->write(pl->out, item);
+		else if (stage_feed(&stages[0], item) && pl->stopping)
 			break;
 		if (sh->cancel && *sh->cancel)
 			break;

@@ -1,0 +1,127 @@
+# test-lib.sh: the harness of ucsh's shell-level tests, after git's t/.
+# A test file sources this, declares cases with test_expect_success and
+# ends with test_done. Output is TAP, which `make check` reads.
+#
+#   test_expect_success 'what the case proves' '
+#           $UCSH -c "..." >actual &&
+#           test_cmp expected actual
+#   '
+#
+# Each file runs in its own empty directory (removed on success) with
+# HOME, XDG dirs and UCSH_STORE inside it, so no test sees another's state.
+
+set -u
+test_count=0
+test_failed=0
+test_skipped=0
+
+UCSH_BUILD_DIR=${UCSH_BUILD_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+UCSH_SRC_DIR=${UCSH_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+UCSH=${UCSH:-$UCSH_BUILD_DIR/ucsh}
+export UCSH UCSH_BUILD_DIR UCSH_SRC_DIR
+
+test_name=$(basename "$0" .sh)
+TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ucsh-$test_name.XXXXXX") || exit 1
+HOME=$TEST_DIR/home
+XDG_DATA_HOME=$TEST_DIR/home/.local/share
+XDG_STATE_HOME=$TEST_DIR/home/.local/state
+XDG_CONFIG_HOME=$TEST_DIR/home/.config
+UCSH_STORE=sqlite://$TEST_DIR/store/ucsh.db
+export HOME XDG_DATA_HOME XDG_STATE_HOME XDG_CONFIG_HOME UCSH_STORE
+unset NO_COLOR COLUMNS
+mkdir -p "$HOME"
+cd "$TEST_DIR" || exit 1
+
+if [ ! -x "$UCSH" ]; then
+	echo "1..0 # SKIP ucsh binary not found at $UCSH"
+	exit 0
+fi
+
+say_case() {
+	# $1: ok|not ok, $2: number, $3: description
+	printf '%s %d - %s\n' "$1" "$2" "$3"
+}
+
+# Run the case body in a subshell so that a failing command cannot leak
+# state (cd, variables) into the next case.
+test_expect_success() {
+	test_count=$((test_count + 1))
+	if (eval "$2") >"$TEST_DIR/.out" 2>&1; then
+		say_case "ok" "$test_count" "$1"
+	else
+		test_failed=$((test_failed + 1))
+		say_case "not ok" "$test_count" "$1"
+		sed 's/^/#   /' "$TEST_DIR/.out"
+		printf '#   the case was:\n'
+		printf '%s\n' "$2" | sed 's/^/#   /'
+	fi
+}
+
+# A case expected to fail for a known, written-down reason: TAP TODO.
+test_expect_failure() {
+	test_count=$((test_count + 1))
+	if (eval "$2") >"$TEST_DIR/.out" 2>&1; then
+		say_case "ok" "$test_count" "$1 # TODO known breakage vanished"
+	else
+		say_case "not ok" "$test_count" "$1 # TODO known breakage"
+	fi
+}
+
+# Skip a case, always with the reason printed beside it.
+test_skip() {
+	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
+	say_case "ok" "$test_count" "$1 # SKIP $2"
+}
+
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# Runs a command that must fail with the given exit status.
+test_expect_code() {
+	want=$1
+	shift
+	"$@"
+	got=$?
+	if [ "$got" != "$want" ]; then
+		echo "expected exit status $want, got $got: $*"
+		return 1
+	fi
+	return 0
+}
+
+test_must_fail() {
+	"$@"
+	got=$?
+	if [ "$got" = 0 ]; then
+		echo "expected failure, got success: $*"
+		return 1
+	fi
+	if [ "$got" -gt 128 ]; then
+		echo "died of signal $((got - 128)): $*"
+		return 1
+	fi
+	return 0
+}
+
+# grep that shows the file when it does not match.
+test_grep() {
+	if ! grep "$@"; then
+		eval "last=\${$#}"
+		echo "no match for: $*"
+		echo "--- $last:"
+		cat "$last" 2>/dev/null
+		return 1
+	fi
+}
+
+test_done() {
+	echo "1..$test_count"
+	if [ "$test_failed" = 0 ]; then
+		cd / && rm -rf "$TEST_DIR"
+		exit 0
+	fi
+	echo "# failed $test_failed of $test_count; files kept in $TEST_DIR"
+	exit 1
+}
