@@ -202,5 +202,8 @@ int main(int argc, char **argv)
 		rc = run_file(&sh, "-", NULL, 0);
 	}
 	shell_free(&sh);
+	/* a script stopped by Ctrl-C ends as shells do after SIGINT */
+	if (cancel_flag && !sh.interactive && rc == 0)
+		rc = 130;
 	return rc;
 }

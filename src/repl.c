@@ -92,6 +92,12 @@ static char *read_statement(struct shell *sh)
 		*sh->cancel = 0;
 		char *line = readline(prompt);
 		free(prompt);
+		if (!line && *sh->cancel) {
+			/* Ctrl-C at the prompt: libedit gives up the line; start afresh */
+			fputc('\n', sh->out);
+			sb_reset(&sb);
+			continue;
+		}
 		if (!line) {
 			if (sb.len == 0) {
 				sb_free(&sb);
@@ -134,6 +140,8 @@ int repl_run(struct shell *sh)
 				write_history(hist);
 			*sh->cancel = 0;
 			shell_run(sh, stmt, "<interactive>");
+			if (*sh->cancel)
+				fputc('\n', sh->out); /* after the ^C the terminal echoed */
 		}
 		free(stmt);
 		if (sh->exit_requested >= 0)

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Ctrl-C cancels the running pipeline, not the shell.
+. "$(dirname "$0")/test-lib.sh"
+
+# wait_for FILE PATTERN: poll (bounded to ~20 s) until FILE matches.
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 400 ] && { echo "timed out waiting for '$2' in $1"; cat "$1"; return 1; }
+		sleep 0.05
+	done
+}
+
+test_expect_success 'SIGINT stops a running script with status 130' '
+	$UCSH -c "Write-Output started > started.txt; while (\$true) { \$n += 1 }; Write-Output after" \
+		>out 2>err &
+	pid=$! &&
+	wait_for started.txt started &&
+	kill -INT $pid &&
+	{ wait $pid; rc=$?; } &&
+	test "$rc" = 130 &&
+	! grep -q after out
+'
+
+if ! command -v tmux >/dev/null; then
+	test_skip "Ctrl-C in the interactive shell" "tmux is not installed"
+	test_done
+fi
+
+sock=ucsh-int-$$
+tmux_kill() { tmux -L $sock kill-server 2>/dev/null; true; }
+trap tmux_kill EXIT
+
+screen() { tmux -L $sock capture-pane -p -t t >screen.txt; }
+wait_screen() {
+	i=0
+	while screen && ! grep -q "$1" screen.txt; do
+		i=$((i + 1))
+		[ $i -gt 400 ] && { echo "timed out waiting for '$1'"; cat screen.txt; return 1; }
+		sleep 0.05
+	done
+}
+
+test_expect_success 'Ctrl-C in the interactive shell ends the pipeline and keeps the shell' '
+	tmux -L $sock new-session -d -s t -x 120 -y 30 "$UCSH; echo EXITED \$?; sleep 60" &&
+	wait_screen "^ucsh .*>" &&
+	tmux -L $sock send-keys -t t "Write-Output looping; while (\$true) { \$n += 1 }" Enter &&
+	wait_screen "^looping" &&
+	tmux -L $sock send-keys -t t C-c &&
+	tmux -L $sock send-keys -t t "Write-Output still-here" Enter &&
+	wait_screen "^still-here" &&
+	! grep -q EXITED screen.txt
+'
+
+test_expect_success 'Ctrl-C at the prompt drops the typed line and keeps the shell' '
+	tmux -L $sock send-keys -t t "Write-Output dropped" C-c &&
+	tmux -L $sock send-keys -t t "Write-Output kept" Enter &&
+	wait_screen "^kept" &&
+	! grep -q "^dropped" screen.txt &&
+	! grep -q EXITED screen.txt
+'
+
+test_expect_success 'end of input (Ctrl-D) leaves the shell with status 0' '
+	tmux -L $sock send-keys -t t C-d &&
+	wait_screen "EXITED 0"
+'
+
+test_done
