@@ -8,8 +8,20 @@
 #include "cmds.h"
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_convertfrom_json_entry,
+	&cmd_convertto_json_entry,
+	&cmd_export_csv_entry,
+	&cmd_foreach_object_entry,
+	&cmd_format_list_entry,
+	&cmd_format_table_entry,
+	&cmd_group_object_entry,
+	&cmd_import_csv_entry,
+	&cmd_measure_object_entry,
 	&cmd_out_file_entry,
 	&cmd_out_null_entry,
+	&cmd_select_object_entry,
+	&cmd_sort_object_entry,
+	&cmd_where_object_entry,
 	&cmd_write_error_entry,
 	&cmd_write_host_entry,
 	&cmd_write_output_entry,

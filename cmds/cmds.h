@@ -15,4 +15,24 @@ extern const struct cmd_entry cmd_write_error_entry;
 extern const struct cmd_entry cmd_out_file_entry;
 extern const struct cmd_entry cmd_out_null_entry;
 
+/* object.c */
+extern const struct cmd_entry cmd_where_object_entry;
+extern const struct cmd_entry cmd_select_object_entry;
+extern const struct cmd_entry cmd_sort_object_entry;
+extern const struct cmd_entry cmd_group_object_entry;
+extern const struct cmd_entry cmd_measure_object_entry;
+extern const struct cmd_entry cmd_foreach_object_entry;
+
+/* formatting.c */
+extern const struct cmd_entry cmd_format_table_entry;
+extern const struct cmd_entry cmd_format_list_entry;
+
+/* convert.c */
+extern const struct cmd_entry cmd_convertto_json_entry;
+extern const struct cmd_entry cmd_convertfrom_json_entry;
+
+/* csvfile.c */
+extern const struct cmd_entry cmd_export_csv_entry;
+extern const struct cmd_entry cmd_import_csv_entry;
+
 #endif

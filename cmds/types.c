@@ -13,6 +13,7 @@ const struct type_view format_views[] = {
 	{ "CommandInfo", COLUMNS("CommandType", "Name", "Role", "Synopsis") },
 	{ "MemberDefinition", COLUMNS("Name", "MemberType", "Definition") },
 	{ "GroupInfo", COLUMNS("Count", "Name", "Group") },
+	{ "GroupInfoNoElement", COLUMNS("Count", "Name") },
 	{ "MeasureInfo", COLUMNS("Count", "Average", "Sum", "Maximum", "Minimum", "Property") },
 	{ NULL, NULL },
 };

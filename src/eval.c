@@ -51,6 +51,17 @@ json_t *collected_value(json_t *array)
 /* Run a statement and gather what it writes, unwrapped the PowerShell way. */
 static json_t *collect_statement(struct shell *sh, const struct ast *st, int *status)
 {
+	/* A lone expression keeps its value: $x = @('a') holds a list of one and
+	 * @{Tags=@()} an empty list, as in PowerShell; only output is unwrapped. */
+	if (st->kind == AST_PIPELINE && st->nkids == 1 && st->kids[0]->kind != AST_COMMAND) {
+		*status = EV_OK;
+		json_t *v = eval_expr(sh, st->kids[0], status);
+		if (v)
+			return v;
+		if (*status == EV_OK)
+			*status = EV_FAIL;
+		return json_null();
+	}
 	struct sink s;
 	json_t *arr = json_array();
 	sink_collect_init(&s, arr);

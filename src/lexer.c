@@ -466,6 +466,9 @@ static enum lex_status lex_punct(struct lexer *lx, struct token *tok, enum lex_m
 			return LEX_OK;
 		}
 	}
+	/* in arguments these begin a bare word: Select-Object *, /tmp/a.csv, `| % { }` */
+	if (mode == LEX_ARG && (c == '*' || c == '/' || c == '%'))
+		return LEX_NOT_PUNCT;
 	for (size_t i = 0; i < UCSH_ARRAY_LEN(single); i++)
 		if (single[i].c == c) {
 			advance(lx);

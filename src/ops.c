@@ -95,14 +95,42 @@ static bool regex_match(const char *pattern, const char *s, bool icase, bool *hi
 	return true;
 }
 
+/* -clike: the wildcard as an anchored regular expression, matched with case. */
+static bool like_cs(const char *pat, const char *s)
+{
+	struct strbuf re = STRBUF_INIT;
+	struct ucsh_err err;
+	bool hit = false;
+	sb_addc(&re, '^');
+	for (const char *p = pat; *p; p++) {
+		const char *close = *p == '[' ? strchr(p + 1, ']') : NULL;
+		if (*p == '*') {
+			sb_adds(&re, ".*");
+		} else if (*p == '?') {
+			sb_addc(&re, '.');
+		} else if (close) {
+			sb_add(&re, p, (size_t)(close - p + 1));
+			p = close;
+		} else {
+			if (strchr("\\.^$|()[]{}+", *p))
+				sb_addc(&re, '\\');
+			sb_addc(&re, *p);
+		}
+	}
+	sb_addc(&re, '$');
+	if (!regex_match(sb_str(&re), s, false, &hit, &err))
+		hit = false;
+	sb_free(&re);
+	return hit;
+}
+
 /* One scalar comparison; -1 on error. */
 static int compare_one(const char *op, bool cs, json_t *l, json_t *r, struct ucsh_err *err)
 {
 	int c = 0;
 	if (!strcmp(op, "like") || !strcmp(op, "notlike")) {
 		char *s = value_to_string(l), *p = value_to_string(r);
-		bool hit = cs ? (wildcard_match(p, s) && (!strcmp(p, s) || wildcard_has_meta(p)))
-			      : wildcard_match(p, s);
+		bool hit = cs ? like_cs(p, s) : wildcard_match(p, s);
 		free(s);
 		free(p);
 		return op[0] == 'n' ? !hit : hit;

@@ -1077,6 +1077,7 @@ static struct ast *parse_block_body(struct parser *p, enum tok_type closer)
 		ast_add(blk, st);
 		ty = peek(p, LEX_EXPR, &t);
 		if (ty != T_NEWLINE && ty != T_SEMI && ty != closer && p->status == PARSE_OK) {
+			token_free(&t);
 			next(p, LEX_EXPR, &t);
 			fail_at(p, &t, "unexpected %s after the statement",
 				t.type == T_WORD || t.type == T_OPERATOR ? t.text : tok_type_name(t.type));
