@@ -3,6 +3,9 @@
  * key, filters, cursors, transactions, the busy error, change counters and
  * the error wording. Each test works in its own temporary directory.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* nftw, when built without the configure-made config.h */
+#endif
 #include "config.h"
 
 #include <setjmp.h>
@@ -46,11 +49,13 @@ static int setup(void **state)
 	snprintf(f->path, sizeof(f->path), "%s/data/ucsh/ucsh.db", f->dir);
 	snprintf(f->uri, sizeof(f->uri), "sqlite://%s", f->path);
 	f->st = store_open(f->uri, &err);
+	*state = f;
 	if (!f->st) {
 		fprintf(stderr, "store_open: %s\n", err.msg);
+		nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		free(f);
 		return -1;
 	}
-	*state = f;
 	return 0;
 }
 
