@@ -53,8 +53,14 @@ enum param_flags {
 
 struct cmd_ctx;
 
-/* A cmdlet may offer live values (identities, MACs) for a parameter. */
-typedef json_t *(*cmd_complete_fn)(const char *prefix); /* array of strings, caller owns */
+struct shell;
+
+/*
+ * A cmdlet may offer live values (identities, MACs) for a parameter: an
+ * array of strings (caller owns). sh is the session asking, whose store is
+ * the one to look in; NULL from `ucsh --complete` (the default store).
+ */
+typedef json_t *(*cmd_complete_fn)(struct shell *sh, const char *prefix);
 
 struct cmd_param {
 	const char *name;
@@ -160,6 +166,8 @@ void cmd_host(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(p
  * names the object.
  */
 bool cmd_should_process(struct cmd_ctx *ctx, const char *action, const char *target);
+/* The store, opened at first use; NULL after writing a terminating error. */
+struct store *cmd_store(struct cmd_ctx *ctx);
 /* True once Ctrl-C has asked the running pipeline to stop. */
 bool cmd_cancelled(const struct cmd_ctx *ctx);
 /* Run a script block with $_ = input (NULL: leave $_). Returns new reference

@@ -16,6 +16,7 @@
 #include "help.h"
 #include "repl.h"
 #include "shell.h"
+#include "store.h"
 #include "value.h"
 
 static volatile sig_atomic_t cancel_flag;
@@ -182,7 +183,8 @@ int main(int argc, char **argv)
 	struct shell sh;
 	shell_init(&sh);
 	sh.format = o.format;
-	sh.store_uri = o.store ? o.store : getenv("UCSH_STORE");
+	char *store_uri = xstrdup(o.store ? o.store : store_default_uri());
+	sh.store_uri = store_uri;
 	sh.cancel = &cancel_flag;
 	sh.color = !o.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO) &&
 		   isatty(STDERR_FILENO);
@@ -202,6 +204,7 @@ int main(int argc, char **argv)
 		rc = run_file(&sh, "-", NULL, 0);
 	}
 	shell_free(&sh);
+	free(store_uri);
 	/* a script stopped by Ctrl-C ends as shells do after SIGINT */
 	if (cancel_flag && !sh.interactive && rc == 0)
 		rc = 130;

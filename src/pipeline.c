@@ -119,6 +119,16 @@ void cmd_host(struct cmd_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+struct store *cmd_store(struct cmd_ctx *ctx)
+{
+	struct ucsh_err err;
+	err_clear(&err);
+	struct store *st = shell_store(ctx->shell, &err);
+	if (!st)
+		cmd_fail(ctx, err.hint[0] ? err.hint : NULL, "%s", err.msg);
+	return st;
+}
+
 bool cmd_cancelled(const struct cmd_ctx *ctx)
 {
 	return (ctx->shell->cancel && *ctx->shell->cancel) || ctx->stage->pl->stopping;

@@ -13,6 +13,7 @@
 #include "eval.h"
 #include "format.h"
 #include "parser.h"
+#include "store.h"
 #include "value.h"
 
 void shell_init(struct shell *sh)
@@ -29,12 +30,21 @@ void shell_init(struct shell *sh)
 
 void shell_free(struct shell *sh)
 {
+	store_close(sh->store);
+	sh->store = NULL;
 	json_decref(sh->vars);
 	for (size_t i = 0; i < sh->nprograms; i++)
 		ast_free(sh->programs[i]);
 	free(sh->programs);
 	sh->vars = NULL;
 	sh->programs = NULL;
+}
+
+struct store *shell_store(struct shell *sh, struct ucsh_err *err)
+{
+	if (!sh->store)
+		sh->store = store_open(sh->store_uri ? sh->store_uri : store_default_uri(), err);
+	return sh->store;
 }
 
 static char *lower(const char *name)
@@ -88,7 +98,7 @@ struct format_sink {
 	struct formatter *fmt;
 };
 
-static int output_width(struct shell *sh)
+int shell_output_width(const struct shell *sh)
 {
 	struct winsize ws;
 	if (sh->width > 0)
@@ -105,7 +115,7 @@ static void format_write(struct sink *s, json_t *v)
 {
 	struct format_sink *fs = (struct format_sink *)s;
 	if (!fs->fmt)
-		fs->fmt = formatter_new(fs->sh->format, fs->sh->out, output_width(fs->sh),
+		fs->fmt = formatter_new(fs->sh->format, fs->sh->out, shell_output_width(fs->sh),
 					fs->sh->color, NULL);
 	formatter_write(fs->fmt, v);
 }

@@ -39,11 +39,17 @@ struct shell {
 	const char *source;    /* "<command line>", a file name, or "<stdin>" */
 	volatile sig_atomic_t *cancel; /* set by SIGINT: stop the running pipeline */
 	int exit_requested;    /* -1, or the status given to `exit` */
-	void *store;           /* the open store (struct store *), NULL until needed */
+	struct store *store;   /* opened at first use by shell_store(); owned */
 };
+
+struct store;
 
 void shell_init(struct shell *sh);
 void shell_free(struct shell *sh);
+
+/* The session's store, opened (and migrated) at first use, so that cmdlets
+ * that never touch it cost nothing. Borrowed; NULL with err filled. */
+struct store *shell_store(struct shell *sh, struct ucsh_err *err);
 
 /* Variables are case-insensitive. shell_var_get: borrowed or NULL. */
 json_t *shell_var_get(struct shell *sh, const char *name);
@@ -58,6 +64,10 @@ void shell_var_set(struct shell *sh, const char *name, json_t *value); /* steals
 int shell_run(struct shell *sh, const char *text, const char *source);
 /* 1 when text is an unfinished statement, 0 otherwise (syntax errors included). */
 int shell_is_incomplete(const char *text);
+
+/* Columns for tables: the terminal's, $COLUMNS, or unlimited (4096) for a
+ * file or pipe, so that redirected output is never cut. */
+int shell_output_width(const struct shell *sh);
 
 /* Write an error record in the form `Cmdlet-Name : message`. */
 void shell_write_error(struct shell *sh, const char *cmdlet, const char *msg,
