@@ -35,4 +35,9 @@ extern const struct cmd_entry cmd_convertfrom_json_entry;
 extern const struct cmd_entry cmd_export_csv_entry;
 extern const struct cmd_entry cmd_import_csv_entry;
 
+/* help.c */
+extern const struct cmd_entry cmd_get_help_entry;
+extern const struct cmd_entry cmd_get_command_entry;
+extern const struct cmd_entry cmd_get_member_entry;
+
 #endif

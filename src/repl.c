@@ -126,7 +126,9 @@ int repl_run(struct shell *sh)
 	repl_shell = sh;
 	rl_readline_name = "ucsh";
 	rl_attempted_completion_function = attempt_completion;
-	rl_basic_word_break_characters = " \t\n|;({,";
+	/* the characters that end a word for complete_line too, so that both
+	 * agree where the word under the cursor begins (as after `>file`) */
+	rl_basic_word_break_characters = " \t\n|;(){},>";
 	using_history();
 	stifle_history(HISTORY_MAX);
 	if (hist)
