@@ -1,0 +1,304 @@
+/*
+ * daemon: ucshd's loop, its pool, its services and its signals.
+ */
+#include "config.h"
+#include "daemon.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <event2/event.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "store.h"
+#include "value.h"
+
+#define STORE_POLL_MS 500 /* changes reach the services within a second */
+
+const char *service_state_name(enum service_state s)
+{
+	static const char *const names[] = { "Stopped", "Running", "Failed" };
+	return s <= SERVICE_FAILED ? names[s] : "Unknown";
+}
+
+char *daemon_control_path(const char *store_uri, struct ucsh_err *err)
+{
+	const char *path = store_uri;
+	char *sock;
+	if (str_iprefix("sqlite://", path))
+		path += 9;
+	if (str_iprefix("postgresql://", store_uri) || strcmp(path, ":memory:") == 0) {
+		/* a shared store has no file beside it: one socket per user */
+		const char *rt = getenv("XDG_RUNTIME_DIR");
+		sock = rt && *rt ? xasprintf("%s/ucshd.sock", rt)
+				 : xasprintf("/tmp/ucshd-%u.sock", (unsigned)getuid());
+	} else {
+		const char *slash = strrchr(path, '/');
+		sock = slash ? xasprintf("%.*s/ucshd.sock", (int)(slash - path), path)
+			     : xstrdup("ucshd.sock");
+	}
+	if (strlen(sock) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		err_set(err, "the control socket path %s is too long for a Unix socket", sock);
+		err_hint(err, "put the store in a directory with a shorter path");
+		free(sock);
+		return NULL;
+	}
+	return sock;
+}
+
+/* This node's FQDN: $UCSH_POOL_FQDN for tests and containers, else the host's. */
+static char *node_fqdn(void)
+{
+	const char *env = getenv("UCSH_POOL_FQDN");
+	char host[HOST_NAME_MAX + 1];
+	if (env && *env)
+		return xstrdup(env);
+	if (gethostname(host, sizeof(host)) != 0)
+		return NULL;
+	host[HOST_NAME_MAX] = '\0';
+	return xstrdup(host);
+}
+
+/*
+ * The pool this node serves: the one named like this host, else the only
+ * one. Several pools and none named like the host is an error that lists
+ * them, rather than a guess.
+ */
+static int find_pool(struct daemon *d, struct ucsh_err *err)
+{
+	char *fqdn = node_fqdn();
+	json_t *pool = NULL;
+	int rc = fqdn ? store_get(d->store, "Pool", fqdn, &pool, err) : 0;
+	free(fqdn);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		struct store_cursor *cur;
+		struct store_query_opts opts = { .limit = 2 };
+		json_t *obj;
+		if (store_query(d->store, "Pool", NULL, &opts, &cur, err))
+			return -1;
+		int n = 0;
+		while (store_cursor_next(cur, &obj, err) == 1) {
+			json_decref(pool);
+			pool = obj;
+			n++;
+		}
+		store_cursor_free(cur);
+		if (n != 1) {
+			json_decref(pool);
+			err_set(err, n ? "the store has several pools and none is named like this host"
+				       : "the store has no pool");
+			return err_hint(err, "set UCSH_POOL_FQDN to the pool this ucshd serves, or "
+					     "New-CsPool one");
+		}
+	}
+	json_decref(d->pool);
+	d->pool = pool;
+	free(d->pool_id);
+	d->pool_id = xstrdup(json_string_value(json_object_get(pool, "Identity")));
+	return 0;
+}
+
+static void reload_all(struct daemon *d, const char *why)
+{
+	struct ucsh_err err;
+	json_t *pool = NULL;
+	if (store_get(d->store, "Pool", d->pool_id, &pool, &err) == 1) {
+		json_decref(d->pool);
+		d->pool = pool;
+	} else {
+		log_warning("reload (%s): pool %s cannot be read; keeping the last one", why,
+			    d->pool_id);
+	}
+	for (size_t i = 0; i < d->nservices; i++) {
+		struct service *svc = d->services[i];
+		if (svc->state == SERVICE_RUNNING && svc->ops->reload)
+			svc->ops->reload(svc);
+	}
+	log_info("reloaded (%s)", why);
+}
+
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	long long seq;
+	struct ucsh_err err;
+	(void)fd;
+	(void)what;
+	if (store_changes(d->store, NULL, &seq, &err)) {
+		log_warning("cannot read the store's change counter: %s", err.msg);
+		return;
+	}
+	if (seq != d->change_seq) {
+		log_debug("store change counter %lld -> %lld", d->change_seq, seq);
+		d->change_seq = seq;
+		reload_all(d, "the store changed");
+	}
+}
+
+static void on_hup(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	reload_all(arg, "SIGHUP");
+}
+
+static void on_term(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)what;
+	if (d->draining)
+		return;
+	d->draining = true;
+	log_notice("%s: draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	for (size_t i = d->nservices; i-- > 0;)
+		daemon_service_stop(d->services[i]);
+	event_base_loopexit(d->base, NULL);
+}
+
+static int add_signal(struct daemon *d, struct event **ev, int sig, event_callback_fn fn)
+{
+	*ev = evsignal_new(d->base, sig, fn, d);
+	return *ev && event_add(*ev, NULL) == 0 ? 0 : -1;
+}
+
+int daemon_init(struct daemon *d, const char *store_uri, struct ucsh_err *err)
+{
+	memset(d, 0, sizeof(*d));
+	d->started = time(NULL);
+	d->store_uri = xstrdup(store_uri);
+	d->store = store_open(store_uri, err);
+	if (!d->store || find_pool(d, err) || store_changes(d->store, NULL, &d->change_seq, err))
+		return -1;
+	d->base = event_base_new();
+	if (!d->base)
+		return err_set(err, "cannot create the event loop");
+	char *path = daemon_control_path(store_uri, err);
+	if (!path)
+		return -1;
+	d->ctl = ctl_server_new(d, path, err);
+	free(path);
+	if (!d->ctl)
+		return -1;
+	struct timeval poll = { 0, STORE_POLL_MS * 1000 };
+	d->poll_timer = event_new(d->base, -1, EV_PERSIST, on_poll, d);
+	if (!d->poll_timer || event_add(d->poll_timer, &poll) ||
+	    add_signal(d, &d->sig_hup, SIGHUP, on_hup) ||
+	    add_signal(d, &d->sig_term, SIGTERM, on_term) ||
+	    add_signal(d, &d->sig_int, SIGINT, on_term))
+		return err_set(err, "cannot set up the loop's timers and signals");
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+void daemon_add_service(struct daemon *d, const struct service_ops *ops, void *impl)
+{
+	struct service *svc = xcalloc(1, sizeof(*svc));
+	svc->ops = ops;
+	svc->d = d;
+	svc->impl = impl;
+	d->services = xrealloc(d->services, (d->nservices + 1) * sizeof(*d->services));
+	d->services[d->nservices++] = svc;
+}
+
+struct service *daemon_service(struct daemon *d, const char *name)
+{
+	for (size_t i = 0; i < d->nservices; i++)
+		if (str_ieq(d->services[i]->ops->name, name))
+			return d->services[i];
+	return NULL;
+}
+
+int daemon_service_start(struct service *svc, struct ucsh_err *err)
+{
+	if (svc->state == SERVICE_RUNNING)
+		return 0;
+	if (svc->ops->start(svc, err)) {
+		svc->state = SERVICE_FAILED;
+		snprintf(svc->last_error, sizeof(svc->last_error), "%s", err->msg);
+		log_error("%s did not start: %s", svc->ops->name, err->msg);
+		return -1;
+	}
+	svc->state = SERVICE_RUNNING;
+	svc->last_error[0] = '\0';
+	log_notice("%s started", svc->ops->name);
+	return 0;
+}
+
+void daemon_service_stop(struct service *svc)
+{
+	if (svc->state != SERVICE_RUNNING)
+		return;
+	svc->ops->stop(svc);
+	svc->state = SERVICE_STOPPED;
+	log_notice("%s stopped", svc->ops->name);
+}
+
+void daemon_start_services(struct daemon *d)
+{
+	struct ucsh_err err;
+	for (size_t i = 0; i < d->nservices; i++)
+		daemon_service_start(d->services[i], &err);
+	log_notice("serving pool %s from %s", d->pool_id, d->store_uri);
+}
+
+json_t *daemon_status(struct daemon *d)
+{
+	json_t *out = json_array();
+	for (size_t i = 0; i < d->nservices; i++) {
+		struct service *svc = d->services[i];
+		json_t *o = value_object_new("ServiceInfo");
+		json_object_set_new(o, "Identity", json_sprintf("%s:%s", svc->ops->name, d->pool_id));
+		json_object_set_new(o, "Service", json_string(svc->ops->name));
+		json_object_set_new(o, "Pool", json_string(d->pool_id));
+		json_object_set_new(o, "State", json_string(service_state_name(svc->state)));
+		json_object_set_new(o, "Summary", json_string(svc->ops->summary));
+		json_object_set_new(o, "LastError",
+				    svc->last_error[0] ? json_string(svc->last_error) : json_null());
+		json_object_set_new(o, "ProcessId", json_integer(getpid()));
+		json_t *extra = svc->state == SERVICE_RUNNING && svc->ops->status
+					? svc->ops->status(svc) : NULL;
+		if (extra)
+			json_object_update(o, extra);
+		json_decref(extra);
+		json_array_append_new(out, o);
+	}
+	return out;
+}
+
+int daemon_run(struct daemon *d)
+{
+	int rc = event_base_dispatch(d->base);
+	return rc < 0 ? 1 : 0;
+}
+
+void daemon_free(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nservices; i++) {
+		struct service *svc = d->services[i];
+		daemon_service_stop(svc);
+		if (svc->ops->destroy)
+			svc->ops->destroy(svc);
+		free(svc);
+	}
+	free(d->services);
+	ctl_server_free(d->ctl);
+	struct event *evs[] = { d->sig_hup, d->sig_term, d->sig_int, d->poll_timer };
+	for (size_t i = 0; i < UCSH_ARRAY_LEN(evs); i++)
+		if (evs[i])
+			event_free(evs[i]);
+	if (d->base)
+		event_base_free(d->base);
+	json_decref(d->pool);
+	free(d->pool_id);
+	store_close(d->store);
+	free(d->store_uri);
+	memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,92 @@
+/*
+ * daemon: the core of ucshd. One libevent loop carries every service (the
+ * SIP registrar, the Device Update web sites, the SSH endpoint) and the
+ * local control socket. The daemon finds its pool in the store, starts the
+ * services with the pool's addresses and ports, notices within a second
+ * when a cmdlet changed the store (and tells the services to reload),
+ * reloads on SIGHUP and drains on SIGTERM.
+ *
+ * A service is a struct service_ops (name, start, stop, reload, status)
+ * registered with daemon_add_service; the daemon owns its lifecycle and the
+ * control socket reports and drives it (Get-/Start-/Stop-CsService).
+ */
+#ifndef UCSH_DAEMON_H
+#define UCSH_DAEMON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "util.h"
+
+struct event_base;
+struct store;
+struct daemon;
+struct service;
+
+enum service_state {
+	SERVICE_STOPPED,
+	SERVICE_RUNNING,
+	SERVICE_FAILED, /* start failed: last_error says why */
+};
+const char *service_state_name(enum service_state s);
+
+struct service_ops {
+	const char *name;    /* "Registrar", "DeviceUpdateInternal", ... */
+	const char *summary; /* one line for Get-CsService */
+	/* Bind the listeners from d->pool; 0, or -1 with err (nothing left bound). */
+	int (*start)(struct service *svc, struct ucsh_err *err);
+	/* Close the listeners and finish or drop what is in flight. */
+	void (*stop)(struct service *svc);
+	/* The store changed (pool, configuration): re-read what matters. */
+	void (*reload)(struct service *svc);
+	/* Addresses and counters for Get-CsService: a new object, may be NULL. */
+	json_t *(*status)(struct service *svc);
+	/* Free impl; the service is stopped. */
+	void (*destroy)(struct service *svc);
+};
+
+struct service {
+	const struct service_ops *ops;
+	struct daemon *d;
+	enum service_state state;
+	char last_error[512];
+	void *impl; /* the service's own state, owned through ops->destroy */
+};
+
+struct daemon {
+	struct event_base *base;
+	struct store *store;
+	char *store_uri;
+	char *pool_id;       /* the pool this node serves */
+	json_t *pool;        /* its object, re-read on every store change */
+	struct service **services;
+	size_t nservices;
+	long long change_seq;
+	struct ctl_server *ctl;
+	struct event *sig_hup, *sig_term, *sig_int, *poll_timer;
+	bool draining;
+	time_t started;
+};
+
+/* Open the store, find this node's pool, make the loop and the control
+ * socket. -1 with err. */
+int daemon_init(struct daemon *d, const char *store_uri, struct ucsh_err *err);
+void daemon_add_service(struct daemon *d, const struct service_ops *ops, void *impl);
+/* Start every service; a service that fails to start is reported, not fatal. */
+void daemon_start_services(struct daemon *d);
+/* Run until SIGTERM/SIGINT has drained the services. Returns the exit status. */
+int daemon_run(struct daemon *d);
+void daemon_free(struct daemon *d);
+
+struct service *daemon_service(struct daemon *d, const char *name);
+int daemon_service_start(struct service *svc, struct ucsh_err *err);
+void daemon_service_stop(struct service *svc);
+/* Every service as ServiceInfo objects (Get-CsService). New reference. */
+json_t *daemon_status(struct daemon *d);
+
+/* Where the control socket of the store at uri lives (caller frees), or
+ * NULL with err when it cannot have one (path too long). */
+char *daemon_control_path(const char *store_uri, struct ucsh_err *err);
+
+#endif
