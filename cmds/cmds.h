@@ -40,4 +40,28 @@ extern const struct cmd_entry cmd_get_help_entry;
 extern const struct cmd_entry cmd_get_command_entry;
 extern const struct cmd_entry cmd_get_member_entry;
 
+/* pool.c */
+extern const struct cmd_entry cmd_get_cspool_entry;
+extern const struct cmd_entry cmd_new_cspool_entry;
+extern const struct cmd_entry cmd_set_cspool_entry;
+extern const struct cmd_entry cmd_remove_cspool_entry;
+
+/* config.c */
+extern const struct cmd_entry cmd_get_csregistrarconfiguration_entry;
+extern const struct cmd_entry cmd_set_csregistrarconfiguration_entry;
+extern const struct cmd_entry cmd_new_csregistrarconfiguration_entry;
+extern const struct cmd_entry cmd_remove_csregistrarconfiguration_entry;
+extern const struct cmd_entry cmd_get_cspinpolicy_entry;
+extern const struct cmd_entry cmd_set_cspinpolicy_entry;
+extern const struct cmd_entry cmd_new_cspinpolicy_entry;
+extern const struct cmd_entry cmd_remove_cspinpolicy_entry;
+extern const struct cmd_entry cmd_get_csucphoneconfiguration_entry;
+extern const struct cmd_entry cmd_set_csucphoneconfiguration_entry;
+extern const struct cmd_entry cmd_new_csucphoneconfiguration_entry;
+extern const struct cmd_entry cmd_remove_csucphoneconfiguration_entry;
+extern const struct cmd_entry cmd_get_csdeviceupdateconfiguration_entry;
+extern const struct cmd_entry cmd_set_csdeviceupdateconfiguration_entry;
+extern const struct cmd_entry cmd_new_csdeviceupdateconfiguration_entry;
+extern const struct cmd_entry cmd_remove_csdeviceupdateconfiguration_entry;
+
 #endif

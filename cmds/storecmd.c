@@ -123,6 +123,35 @@ int storecmd_query_like(struct cmd_ctx *ctx, const char *kind, const char *prop,
 	return rc;
 }
 
+/* A condition "the key is like pattern", appended to conds. */
+static void add_key_like(json_t *conds, const char *kind, const char *pattern)
+{
+	const char *key = store_kind_find(kind)->columns[0].name;
+	json_array_append_new(conds, json_pack("{s:s,s:s,s:s}", "Property", key, "Op", "like",
+					       "Value", pattern));
+}
+
+int storecmd_query_identity(struct cmd_ctx *ctx, const char *kind, const char *pattern,
+			    const json_t *filter)
+{
+	json_t *conds = json_array();
+	const json_t *script = NULL;
+	if (pattern)
+		add_key_like(conds, kind, pattern);
+	if (json_is_string(filter))
+		add_key_like(conds, kind, json_string_value(filter));
+	else if (value_is_scriptblock(filter))
+		script = filter;
+	else if (filter && !json_is_null(filter)) {
+		json_decref(conds);
+		return cmd_fail(ctx, "e.g. -Filter 'site:*' or -Filter { $_.Identity -like 'site:*' }",
+				"-Filter takes a wildcard on the identity or a script block");
+	}
+	int rc = storecmd_query(ctx, kind, json_array_size(conds) ? conds : NULL, NULL, script);
+	json_decref(conds);
+	return rc;
+}
+
 json_t *storecmd_get(struct cmd_ctx *ctx, const char *kind, const char *key, const char *what)
 {
 	struct store *st = cmd_store(ctx);

@@ -39,6 +39,15 @@ int storecmd_query_like(struct cmd_ctx *ctx, const char *kind, const char *prop,
 			const struct store_query_opts *opts, const json_t *script);
 
 /*
+ * The Get-* of a noun whose -Identity and -Filter follow Lync: pattern
+ * (may be NULL) is a wildcard on the kind's key; filter is -Filter as
+ * bound (may be NULL): a string is Lync's wildcard on the key ("site:*"),
+ * a script block works as in storecmd_query. Returns 0 or -1 (stop).
+ */
+int storecmd_query_identity(struct cmd_ctx *ctx, const char *kind, const char *pattern,
+			    const json_t *filter);
+
+/*
  * The object of kind whose key is key: a new reference, typed, or NULL
  * after writing an error: a non-terminating "no <what> 'key' was found"
  * (what: the noun as the user says it, e.g. "user"), or a terminating one

@@ -15,5 +15,6 @@ const struct type_view format_views[] = {
 	{ "GroupInfo", COLUMNS("Count", "Name", "Group") },
 	{ "GroupInfoNoElement", COLUMNS("Count", "Name") },
 	{ "MeasureInfo", COLUMNS("Count", "Average", "Sum", "Maximum", "Minimum", "Property") },
+	{ "Pool", COLUMNS("Identity", "Site", "SipDomain", "ListenAddress", "SipPort", "TlsPort") },
 	{ NULL, NULL },
 };

@@ -14,10 +14,16 @@
 bool bind_parse_timespan(const char *s, double *seconds)
 {
 	double total = 0, n;
-	int h, m, sec;
+	int d, h, m, sec;
 	char tail;
 	if (sscanf(s, "%d:%d:%d%c", &h, &m, &sec, &tail) == 3 && h >= 0 && m >= 0 && sec >= 0) {
 		*seconds = h * 3600.0 + m * 60.0 + sec;
+		return true;
+	}
+	/* d.hh:mm:ss, as .NET writes a TimeSpan of a day or more (14.00:00:00) */
+	if (sscanf(s, "%d.%d:%d:%d%c", &d, &h, &m, &sec, &tail) == 4 && d >= 0 && h >= 0 &&
+	    m >= 0 && sec >= 0) {
+		*seconds = d * 86400.0 + h * 3600.0 + m * 60.0 + sec;
 		return true;
 	}
 	if (value_parse_number(s, &n)) {
