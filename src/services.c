@@ -6,11 +6,12 @@
 #include "services.h"
 
 #include "daemon.h"
+#include "registrar.h"
 
 const struct service_ops *const service_table[] = {
-	NULL, /* keeps the array well-formed while a build has no service */
+	&registrar_service_ops,
 };
-const size_t service_table_len = 0;
+const size_t service_table_len = UCSH_ARRAY_LEN(service_table);
 
 void services_register(struct daemon *d)
 {

@@ -1,0 +1,1445 @@
+/*
+ * registrar: the REGISTER/OPTIONS service of ucshd (see registrar.h for
+ * the choices it makes). Sections: bindings in memory, the group commit,
+ * the configuration and principals it reads from the store, digest sign-in
+ * and lockout, the REGISTER procedure, dispatch, and the service ops.
+ */
+#include "config.h"
+#include "registrar.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <openssl/evp.h>
+
+#include "digest.h"
+#include "log.h"
+#include "mac.h"
+#include "pki.h"
+#include "secret.h"
+#include "sip.h"
+#include "sip_transport.h"
+#include "store.h"
+
+#define BATCH_MAX 4096          /* commit early past this many pending answers */
+#define EXPIRY_TICK_SEC 1
+#define MAX_AOR 512
+#define SERVER_HEADER "Server: ucshd/" PACKAGE_VERSION "\r\n"
+#define ALLOW_HEADER "Allow: REGISTER, OPTIONS\r\n"
+
+struct binding {
+	struct binding *next;
+	char id[17];          /* the Registration's Identity: an endpoint id */
+	char *uri;            /* the Contact URI */
+	char *key;            /* what later REGISTERs are matched on */
+	char *instance;       /* +sip.instance as written, or NULL */
+	long reg_id;          /* -1: none */
+	char *call_id;
+	uint32_t cseq;
+	time_t expires, registered;
+	enum sip_proto proto;
+	char *source;         /* "198.51.100.7:5060" */
+	char *user_agent;
+	char *phone;          /* MAC, or NULL */
+};
+
+struct aor {
+	struct aor *next;     /* hash chain */
+	char *name;           /* the principal's SipAddress */
+	struct binding *list;
+	size_t n;
+};
+
+struct reply {
+	struct sip_peer to;
+	char *data;
+	size_t len;
+};
+
+/* What the next commit writes and the answers that wait for it. */
+struct batch {
+	json_t *puts;         /* Registration rows */
+	json_t *dels;         /* Registration identities */
+	json_t *phones;       /* MAC -> Phone row */
+	struct reply *replies;
+	size_t nreplies, cap;
+	struct event *ev;
+	bool scheduled;
+};
+
+struct counters {
+	unsigned long long requests, r200, r401, r403, r4xx, r5xx, commits, commit_failures;
+};
+
+struct registrar {
+	struct daemon *d;
+	struct sip_transport *tp;
+	struct digest_server *digest;
+	struct sip_msg *msg;
+	struct aor **buckets;
+	size_t nbuckets, naors, nbindings;
+	struct batch batch;
+	struct event *expiry;
+	time_t next_expiry;
+	/* configuration */
+	json_t *domains;      /* lower-cased SIP domains of the pool */
+	long min_exp, max_exp, def_exp, max_endpoints;
+	/* what the store held when we last looked */
+	long long reg_seq, user_seq, cap_seq;
+	bool reg_stale;       /* someone else changed Registration: re-read */
+	json_t *ext_map;      /* extension -> [SipAddress, ...] */
+	char dummy_ha1[SECRET_HA1_HEX_LEN];
+	char tag[12];
+	unsigned long tag_seq;
+	struct counters n;
+	const char *algs;     /* $UCSH_DIGEST_ALGORITHMS, or NULL: see registrar.h */
+};
+
+static const char *str_of(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static long int_of(const json_t *o, const char *k, long dflt)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
+}
+
+static char *sipstr_dup(struct sip_str s)
+{
+	return xstrndup(s.p, s.n);
+}
+
+/* ---- Bindings in memory ------------------------------------------------ */
+
+static size_t hash_ci(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 1099511628211ULL;
+	return h;
+}
+
+static void binding_free(struct binding *b)
+{
+	free(b->uri);
+	free(b->key);
+	free(b->instance);
+	free(b->call_id);
+	free(b->source);
+	free(b->user_agent);
+	free(b->phone);
+	free(b);
+}
+
+static struct aor *aor_find(struct registrar *r, const char *name, bool create)
+{
+	size_t h = hash_ci(name) % r->nbuckets;
+	for (struct aor *a = r->buckets[h]; a; a = a->next)
+		if (strcasecmp(a->name, name) == 0)
+			return a;
+	if (!create)
+		return NULL;
+	if (r->naors >= r->nbuckets) { /* grow: keep chains short at 100,000 AORs */
+		size_t nb = r->nbuckets * 2;
+		struct aor **b = xcalloc(nb, sizeof(*b));
+		for (size_t i = 0; i < r->nbuckets; i++)
+			for (struct aor *a = r->buckets[i], *nx; a; a = nx) {
+				nx = a->next;
+				size_t k = hash_ci(a->name) % nb;
+				a->next = b[k];
+				b[k] = a;
+			}
+		free(r->buckets);
+		r->buckets = b;
+		r->nbuckets = nb;
+		h = hash_ci(name) % nb;
+	}
+	struct aor *a = xcalloc(1, sizeof(*a));
+	a->name = xstrdup(name);
+	a->next = r->buckets[h];
+	r->buckets[h] = a;
+	r->naors++;
+	return a;
+}
+
+static void aor_unlink(struct aor *a, struct binding *b)
+{
+	for (struct binding **p = &a->list; *p; p = &(*p)->next)
+		if (*p == b) {
+			*p = b->next;
+			a->n--;
+			return;
+		}
+}
+
+static void bindings_clear(struct registrar *r)
+{
+	for (size_t i = 0; i < r->nbuckets; i++) {
+		for (struct aor *a = r->buckets[i], *nx; a; a = nx) {
+			nx = a->next;
+			for (struct binding *b = a->list, *bn; b; b = bn) {
+				bn = b->next;
+				binding_free(b);
+			}
+			free(a->name);
+			free(a);
+		}
+		r->buckets[i] = NULL;
+	}
+	r->naors = r->nbindings = 0;
+}
+
+/* The endpoint id: a digest of AOR and contact key, so that the same phone
+ * keeps its Registration row across refreshes and restarts. */
+static void binding_id(const char *aor, const char *key, char out[17])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	char *s = xasprintf("%s\n%s", aor, key);
+	for (char *p = s; *p && *p != '\n'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
+	free(s);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* The matching key of a contact (see registrar.h). */
+static char *contact_key(const char *instance, long reg_id, const char *uri_text)
+{
+	if (instance)
+		return reg_id >= 0 ? xasprintf("i:%s;%ld", instance, reg_id) : xasprintf("i:%s", instance);
+	struct sip_uri u;
+	struct ucsh_err err;
+	if (sip_uri_parse(&u, uri_text, strlen(uri_text), &err) != 0)
+		return xasprintf("u:%s", uri_text);
+	struct sip_str tr = { 0 };
+	sip_uri_param(&u, "transport", &tr);
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, "u:");
+	for (size_t i = 0; i < u.scheme_name.n; i++)
+		sb_addc(&sb, (char)tolower((unsigned char)u.scheme_name.p[i]));
+	sb_addf(&sb, ":%.*s@", (int)u.user.n, u.user.p);
+	for (size_t i = 0; i < u.host.n; i++)
+		sb_addc(&sb, (char)tolower((unsigned char)u.host.p[i]));
+	sb_addf(&sb, ":%u;", (unsigned)u.port);
+	for (size_t i = 0; i < tr.n; i++)
+		sb_addc(&sb, (char)tolower((unsigned char)tr.p[i]));
+	return sb_detach(&sb);
+}
+
+static void note_expiry(struct registrar *r, time_t t)
+{
+	if (!r->next_expiry || t < r->next_expiry)
+		r->next_expiry = t;
+}
+
+/* ---- The store row of a binding ---------------------------------------- */
+
+static json_t *binding_row(const struct registrar *r, const char *aor, const struct binding *b)
+{
+	char exp[STORE_TIMESTAMP_LEN], reg[STORE_TIMESTAMP_LEN];
+	store_timestamp(b->expires, exp);
+	store_timestamp(b->registered, reg);
+	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "Identity",
+				b->id, "User", aor, "Contact", b->uri, "Expires", exp, "Transport",
+				sip_proto_name(b->proto), "Source", b->source, "CallId", b->call_id,
+				"CSeq", (json_int_t)b->cseq, "Node", r->d->pool_id, "Registered", reg);
+	json_object_set_new(row, "UserAgent", b->user_agent ? json_string(b->user_agent) : json_null());
+	json_object_set_new(row, "Phone", b->phone ? json_string(b->phone) : json_null());
+	json_object_set_new(row, "Instance", b->instance ? json_string(b->instance) : json_null());
+	json_object_set_new(row, "RegId", b->reg_id >= 0 ? json_integer(b->reg_id) : json_null());
+	return row;
+}
+
+static enum sip_proto proto_of(const char *s)
+{
+	return s && strcasecmp(s, "TLS") == 0 ? SIP_PROTO_TLS
+	       : s && strcasecmp(s, "TCP") == 0 ? SIP_PROTO_TCP : SIP_PROTO_UDP;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* A binding from a store row; NULL when the row is unusable or expired. */
+static struct binding *binding_from_row(const json_t *row, time_t now)
+{
+	const char *id = str_of(row, "Identity"), *uri = str_of(row, "Contact");
+	const char *call_id = str_of(row, "CallId"), *exp = str_of(row, "Expires");
+	time_t expires, registered = now;
+	if (!id || strlen(id) != 16 || !uri || !call_id || !exp ||
+	    store_timestamp_parse(exp, &expires) || expires <= now)
+		return NULL;
+	if (str_of(row, "Registered"))
+		store_timestamp_parse(str_of(row, "Registered"), &registered);
+	struct binding *b = xcalloc(1, sizeof(*b));
+	memcpy(b->id, id, 17);
+	b->uri = xstrdup(uri);
+	b->instance = dup_or_null(str_of(row, "Instance"));
+	b->reg_id = int_of(row, "RegId", -1);
+	b->key = contact_key(b->instance, b->reg_id, uri);
+	b->call_id = xstrdup(call_id);
+	b->cseq = (uint32_t)int_of(row, "CSeq", 0);
+	b->expires = expires;
+	b->registered = registered;
+	b->proto = proto_of(str_of(row, "Transport"));
+	b->source = xstrdup(str_of(row, "Source") ? str_of(row, "Source") : "");
+	b->user_agent = dup_or_null(str_of(row, "UserAgent"));
+	b->phone = dup_or_null(str_of(row, "Phone"));
+	return b;
+}
+
+/* Read every live binding from the store (start-up, and after another
+ * process changed them: Remove-CsRegistration). 0 / -1. */
+static int bindings_load(struct registrar *r, struct ucsh_err *err)
+{
+	struct store_cursor *cur;
+	json_t *row;
+	time_t now = time(NULL);
+	int rc;
+	bindings_clear(r);
+	r->next_expiry = 0;
+	if (store_query(r->d->store, "Registration", NULL, NULL, &cur, err))
+		return -1;
+	while ((rc = store_cursor_next(cur, &row, err)) == 1) {
+		const char *user = str_of(row, "User");
+		struct binding *b = user ? binding_from_row(row, now) : NULL;
+		if (b) {
+			struct aor *a = aor_find(r, user, true);
+			b->next = a->list;
+			a->list = b;
+			a->n++;
+			r->nbindings++;
+			note_expiry(r, b->expires);
+		}
+		json_decref(row);
+	}
+	store_cursor_free(cur);
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- The group commit ------------------------------------------------- */
+
+static void batch_reset(struct batch *bt)
+{
+	json_array_clear(bt->puts);
+	json_array_clear(bt->dels);
+	json_object_clear(bt->phones);
+	for (size_t i = 0; i < bt->nreplies; i++)
+		free(bt->replies[i].data);
+	bt->nreplies = 0;
+}
+
+/* Write the batch in one transaction. Registration's change counter is read
+ * inside it, before and after our writes, so that a change made by another
+ * process in between is noticed (and re-read) rather than mistaken for ours. */
+static int batch_write(struct registrar *r, struct ucsh_err *err)
+{
+	struct store *st = r->d->store;
+	struct batch *bt = &r->batch;
+	long long before;
+	size_t i;
+	json_t *v;
+	const char *k;
+	if (store_begin(st, err))
+		return -1;
+	if (store_changes(st, "Registration", &before, err))
+		goto fail;
+	if (before != r->reg_seq)
+		r->reg_stale = true;
+	json_array_foreach(bt->dels, i, v)
+		if (store_delete(st, "Registration", json_string_value(v), err) < 0)
+			goto fail;
+	json_array_foreach(bt->puts, i, v)
+		if (store_upsert(st, "Registration", v, err))
+			goto fail;
+	json_object_foreach(bt->phones, k, v)
+		if (store_upsert(st, "Phone", v, err))
+			goto fail;
+	if (store_changes(st, "Registration", &r->reg_seq, err) || store_commit(st, err))
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st, NULL);
+	return -1;
+}
+
+static void send_reply(struct registrar *r, const struct reply *rp)
+{
+	sip_transport_send(r->tp, &rp->to, rp->data, rp->len);
+}
+
+/* A 500 in place of an answer whose commit failed: the status line is
+ * swapped, the rest (Via, tags, CSeq) stays; its Contact list was never
+ * stored, so it is cut. */
+static void send_failed(struct registrar *r, const struct reply *rp)
+{
+	const char *eol = memchr(rp->data, '\n', rp->len);
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, "SIP/2.0 500 Server Internal Error - store unavailable\r\n"
+		     "Retry-After: 5\r\n");
+	const char *p = eol ? eol + 1 : rp->data + rp->len, *end = rp->data + rp->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
+		if (strncasecmp(p, "Contact:", 8) && strncasecmp(p, "Content-Length:", 15))
+			sb_add(&sb, p, n);
+		p += n;
+		if (n <= 2)
+			break; /* the blank line ended the headers */
+	}
+	sb.len -= 2; /* reopen the header block to add Content-Length */
+	sb_adds(&sb, "Content-Length: 0\r\n\r\n");
+	sip_transport_send(r->tp, &rp->to, sb.buf, sb.len);
+	sb_free(&sb);
+}
+
+static void batch_flush(struct registrar *r)
+{
+	struct batch *bt = &r->batch;
+	struct ucsh_err err;
+	bt->scheduled = false;
+	if (bt->nreplies == 0)
+		return;
+	bool wrote = json_array_size(bt->puts) || json_array_size(bt->dels) ||
+		     json_object_size(bt->phones);
+	if (!wrote || batch_write(r, &err) == 0) {
+		r->n.commits += wrote;
+		for (size_t i = 0; i < bt->nreplies; i++)
+			send_reply(r, &bt->replies[i]);
+	} else {
+		/* Memory ran ahead of the store: answer 500 and take the store's word. */
+		log_error("cannot store %zu registrations: %s", bt->nreplies, err.msg);
+		r->n.commit_failures++;
+		for (size_t i = 0; i < bt->nreplies; i++)
+			send_failed(r, &bt->replies[i]);
+		r->n.r5xx += bt->nreplies;
+		r->reg_stale = true;
+	}
+	batch_reset(bt);
+	if (r->reg_stale && bindings_load(r, &err) == 0) {
+		r->reg_stale = false;
+		store_changes(r->d->store, "Registration", &r->reg_seq, &err);
+	}
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	batch_flush(arg);
+}
+
+/* Queue an answer for after the commit; the commit runs once the loop has
+ * handled what is readable now (a zero timeout fires after this turn's I/O). */
+static void batch_add_reply(struct registrar *r, const struct sip_peer *to, struct strbuf *sb)
+{
+	struct batch *bt = &r->batch;
+	if (bt->nreplies == bt->cap) {
+		bt->cap = bt->cap ? bt->cap * 2 : 64;
+		bt->replies = xrealloc(bt->replies, bt->cap * sizeof(*bt->replies));
+	}
+	struct reply *rp = &bt->replies[bt->nreplies++];
+	rp->to = *to;
+	rp->len = sb->len;
+	rp->data = sb_detach(sb);
+	if (!bt->scheduled) {
+		struct timeval zero = { 0, 0 };
+		event_add(bt->ev, &zero);
+		bt->scheduled = true;
+	}
+	if (bt->nreplies >= BATCH_MAX)
+		batch_flush(r);
+}
+
+/* ---- Configuration and principals -------------------------------------- */
+
+static void config_load(struct registrar *r)
+{
+	struct ucsh_err err;
+	json_t *pool = r->d->pool, *v, *cfg = NULL;
+	size_t i;
+	json_decref(r->domains);
+	r->domains = json_array();
+	json_array_foreach(json_object_get(pool, "SipDomain"), i, v) {
+		char *dom = xstrdup(json_string_value(v) ? json_string_value(v) : "");
+		for (char *p = dom; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		json_array_append_new(r->domains, json_string(dom));
+		free(dom);
+	}
+	/* The most specific scope wins: this pool's service, its site, Global. */
+	char *svc = xasprintf("service:Registrar:%s", r->d->pool_id);
+	const char *site = str_of(pool, "Site");
+	if (store_get(r->d->store, "RegistrarConfiguration", svc, &cfg, &err) != 1 &&
+	    (!site || store_get(r->d->store, "RegistrarConfiguration", site, &cfg, &err) != 1))
+		store_get(r->d->store, "RegistrarConfiguration", "Global", &cfg, &err);
+	free(svc);
+	r->min_exp = int_of(cfg, "MinEndpointExpiration", 300);
+	r->max_exp = int_of(cfg, "MaxEndpointExpiration", 900);
+	r->def_exp = int_of(cfg, "DefaultEndpointExpiration", 600);
+	r->max_endpoints = int_of(cfg, "MaxEndpointsPerUser", 8);
+	if (r->max_endpoints < 1)
+		r->max_endpoints = 1;
+	json_decref(cfg);
+}
+
+/* The domain of the pool that host names, lower-cased (borrowed), or NULL. */
+static const char *served_domain(struct registrar *r, struct sip_str host)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(r->domains, i, v) {
+		const char *d = json_string_value(v);
+		if (strlen(d) == host.n && strncasecmp(d, host.p, host.n) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static void add_ext(json_t *map, const json_t *principal)
+{
+	const char *line = str_of(principal, "LineURI"), *sip = str_of(principal, "SipAddress");
+	const char *ext = line ? strstr(line, ";ext=") : NULL;
+	if (!ext || !sip)
+		return;
+	json_t *list = json_object_get(map, ext + 5);
+	if (!list)
+		json_object_set_new(map, ext + 5, list = json_array());
+	json_array_append_new(list, json_string(sip));
+}
+
+/* Extension -> SIP addresses, read again when users or common area phones
+ * changed: so that signing in by extension needs no scan of the users. */
+static int ext_map_refresh(struct registrar *r, struct ucsh_err *err)
+{
+	static const char *const kinds[] = { "User", "CommonAreaPhone" };
+	long long us, cs;
+	if (store_changes(r->d->store, "User", &us, err) ||
+	    store_changes(r->d->store, "CommonAreaPhone", &cs, err))
+		return -1;
+	if (r->ext_map && us == r->user_seq && cs == r->cap_seq)
+		return 0;
+	json_t *map = json_object();
+	for (size_t k = 0; k < UCSH_ARRAY_LEN(kinds); k++) {
+		struct store_cursor *cur;
+		json_t *row;
+		json_t *filter = json_pack("[{s:s, s:s, s:s}]", "Property", "LineURI", "Op", "like",
+					   "Value", "*;ext=*");
+		int rc = store_query(r->d->store, kinds[k], filter, NULL, &cur, err);
+		json_decref(filter);
+		if (rc) {
+			json_decref(map);
+			return -1;
+		}
+		while ((rc = store_cursor_next(cur, &row, err)) == 1) {
+			add_ext(map, row);
+			json_decref(row);
+		}
+		store_cursor_free(cur);
+	}
+	json_decref(r->ext_map);
+	r->ext_map = map;
+	r->user_seq = us;
+	r->cap_seq = cs;
+	return 0;
+}
+
+/* The user or common area phone at sip; new reference or NULL. */
+static json_t *principal_get_sip(struct registrar *r, const char *sip)
+{
+	struct ucsh_err err;
+	json_t *p = NULL;
+	if (store_get(r->d->store, "User", sip, &p, &err) == 1)
+		return p;
+	if (store_get(r->d->store, "CommonAreaPhone", sip, &p, &err) == 1)
+		return p;
+	return NULL;
+}
+
+/* Who signs in as name (SIP user part or extension) in domain: new
+ * reference or NULL. */
+static json_t *principal_find(struct registrar *r, const char *name, const char *domain)
+{
+	struct ucsh_err err;
+	if (!*name || strlen(name) > MAX_AOR)
+		return NULL;
+	char *sip = xasprintf("sip:%s@%s", name, domain);
+	json_t *p = principal_get_sip(r, sip);
+	free(sip);
+	if (p || ext_map_refresh(r, &err))
+		return p;
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(r->ext_map, name), i, v) {
+		const char *s = json_string_value(v), *at = strrchr(s, '@');
+		if (at && strcasecmp(at + 1, domain) == 0)
+			return principal_get_sip(r, s);
+	}
+	return NULL;
+}
+
+/* ---- Sign-in and lockout ---------------------------------------------- */
+
+/* MaximumLogonAttempts of the principal's PIN policy (see registrar.h). */
+static long max_attempts(struct registrar *r, const json_t *principal)
+{
+	struct ucsh_err err;
+	json_t *pol = NULL;
+	const char *own = str_of(principal, "PinPolicy");
+	if (!own || store_get(r->d->store, "PinPolicy", own, &pol, &err) != 1)
+		store_get(r->d->store, "PinPolicy", "Global", &pol, &err);
+	long max = int_of(pol, "MaximumLogonAttempts", 0);
+	if (max <= 0)
+		max = int_of(pol, "MinPasswordLength", 5) <= 4 ? 10 : 25;
+	json_decref(pol);
+	return max;
+}
+
+/* Count a wrong PIN and lock at the policy's limit. Its own transaction:
+ * failures are rare and must count even if nothing else commits. */
+static void record_failure(struct registrar *r, const json_t *principal)
+{
+	struct ucsh_err err;
+	struct store *st = r->d->store;
+	const char *sip = str_of(principal, "SipAddress");
+	long max = max_attempts(r, principal);
+	json_t *pin = NULL;
+	if (store_begin(st, &err))
+		goto out;
+	if (store_get(st, "ClientPin", sip, &pin, &err) == 1 &&
+	    !json_is_true(json_object_get(pin, "IsLockedOut"))) {
+		long failed = int_of(pin, "FailedAttempts", 0) + 1;
+		json_t *ch = json_pack("{s:I, s:b}", "FailedAttempts", (json_int_t)failed,
+				       "IsLockedOut", failed >= max);
+		store_update(st, "ClientPin", sip, ch, &err);
+		json_decref(ch);
+		if (failed >= max)
+			log_notice("the PIN of %s is locked after %ld failed sign-ins", sip, failed);
+	}
+	if (store_commit(st, &err) == 0)
+		goto out;
+	store_rollback(st, NULL);
+out:
+	json_decref(pin);
+}
+
+static void reset_failures(struct registrar *r, const json_t *principal, const json_t *pin)
+{
+	struct ucsh_err err;
+	if (int_of(pin, "FailedAttempts", 0) == 0)
+		return;
+	json_t *ch = json_pack("{s:i}", "FailedAttempts", 0);
+	store_update(r->d->store, "ClientPin", str_of(principal, "SipAddress"), ch, &err);
+	json_decref(ch);
+}
+
+enum auth_result { AUTH_OK, AUTH_CHALLENGE, AUTH_STALE, AUTH_FORBIDDEN, AUTH_BAD };
+
+/* The Authorization for realm, or the first one. */
+static const struct sip_header *pick_authorization(const struct sip_msg *m, const char *realm)
+{
+	const struct sip_header *h, *first = NULL;
+	for (size_t i = 0; (h = sip_msg_header(m, SIP_H_AUTHORIZATION, i)); i++) {
+		char pat[300];
+		snprintf(pat, sizeof(pat), "realm=\"%s\"", realm);
+		if (!first)
+			first = h;
+		if (memmem(h->value.p, h->value.n, pat, strlen(pat)))
+			return h;
+	}
+	return first;
+}
+
+/*
+ * Check the request's credentials. Unknown users, users without a PIN and
+ * locked ones go through the same hash work with a random HA1, so neither
+ * the answer nor its time tells them apart from a wrong PIN.
+ * *principal: the signed-in principal (new reference) when AUTH_OK.
+ */
+static enum auth_result authenticate(struct registrar *r, const struct sip_msg *m,
+				     const char *realm, json_t **principal, struct ucsh_err *err)
+{
+	const struct sip_header *h = pick_authorization(m, realm);
+	static struct digest_creds c; /* 4 KiB: not on the stack */
+	*principal = NULL;
+	if (!h)
+		return AUTH_CHALLENGE;
+	int rc = digest_creds_parse(&c, h->value.p, h->value.n, err);
+	if (rc != 0)
+		return rc > 0 ? AUTH_CHALLENGE : AUTH_BAD;
+	json_t *who = strcasecmp(c.realm, realm) == 0 ? principal_find(r, c.username, realm) : NULL;
+	json_t *pin = NULL;
+	if (who)
+		store_get(r->d->store, "ClientPin", str_of(who, "SipAddress"), &pin, err);
+	char key[DIGEST_MAX_USERNAME + DIGEST_MAX_REALM + 2];
+	snprintf(key, sizeof(key), "%s:%s", c.username, realm);
+	const char *ha1 = str_of(json_object_get(pin, c.alg == SECRET_SHA256 ? "Ha1Sha256" : "Ha1Md5"),
+				 key);
+	char *ruri = sipstr_dup(m->ruri_text);
+	enum digest_verdict v = digest_verify(r->digest, &c, realm, "REGISTER", ruri,
+					      ha1 ? ha1 : r->dummy_ha1, time(NULL), err);
+	free(ruri);
+	bool locked = json_is_true(json_object_get(pin, "IsLockedOut"));
+	bool disabled = json_is_false(json_object_get(who, "Enabled"));
+	enum auth_result res = AUTH_FORBIDDEN;
+	if (v == DIGEST_STALE) {
+		res = AUTH_STALE;
+	} else if (v == DIGEST_OK && ha1 && !locked && !disabled) {
+		reset_failures(r, who, pin);
+		*principal = json_incref(who);
+		res = AUTH_OK;
+	} else if (v == DIGEST_DENIED && ha1 && !locked) {
+		record_failure(r, who);
+	}
+	json_decref(pin);
+	json_decref(who);
+	return res;
+}
+
+/* ---- Answers ------------------------------------------------------------ */
+
+/* Build an answer to m into sb. Every answer carries our To tag, Server,
+ * and the received/rport of RFC 3581. */
+static int build_reply(struct registrar *r, struct strbuf *sb, const struct sip_msg *m,
+		       const struct sip_peer *from, int status, const char *reason,
+		       const char *headers)
+{
+	char host[64], tag[32];
+	unsigned port;
+	struct ucsh_err err;
+	sip_peer_host(from, host, sizeof(host), &port);
+	snprintf(tag, sizeof(tag), "%s%lx", r->tag, ++r->tag_seq);
+	struct strbuf hs = STRBUF_INIT;
+	sb_adds(&hs, SERVER_HEADER);
+	if (headers)
+		sb_adds(&hs, headers);
+	struct sip_reply_opts o = { .to_tag = tag, .received = host, .src_port = port,
+				    .headers = sb_str(&hs) };
+	int rc = sip_reply_build(sb, m, status, reason, &o, &err);
+	sb_free(&hs);
+	if (rc)
+		log_warning("cannot answer %d: %s", status, err.msg);
+	return rc;
+}
+
+static void count_status(struct registrar *r, int status)
+{
+	if (status == 200)
+		r->n.r200++;
+	else if (status == 401)
+		r->n.r401++;
+	else if (status == 403)
+		r->n.r403++;
+	else if (status >= 500)
+		r->n.r5xx++;
+	else if (status >= 400)
+		r->n.r4xx++;
+}
+
+/* Answer now (nothing to commit first). */
+static void reply_now(struct registrar *r, const struct sip_msg *m, const struct sip_peer *from,
+		      int status, const char *reason, const char *headers)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct sip_peer to;
+	count_status(r, status);
+	if (build_reply(r, &sb, m, from, status, reason, headers) == 0) {
+		sip_transport_reply_peer(from, m->nvia ? &m->via[0] : NULL, &to);
+		sip_transport_send(r->tp, &to, sb.buf, sb.len);
+	}
+	sb_free(&sb);
+}
+
+/* Keep and order the challenge lines as r->algs says ("MD5,SHA-256"). */
+static void order_challenges(const struct registrar *r, struct strbuf *hs)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *algs = xstrdup(r->algs), *save = NULL;
+	for (char *a = strtok_r(algs, ", ", &save); a; a = strtok_r(NULL, ", ", &save)) {
+		char *pat = xasprintf("algorithm=%s,", a);
+		for (const char *line = hs->buf; line && *line;) {
+			const char *nl = strstr(line, "\r\n");
+			size_t n = nl ? (size_t)(nl + 2 - line) : strlen(line);
+			const char *hit = strcasestr(line, pat);
+			if (hit && hit < line + n)
+				sb_add(&out, line, n);
+			line += n;
+		}
+		free(pat);
+	}
+	free(algs);
+	if (out.len) { /* an order naming nothing we offer changes nothing */
+		sb_free(hs);
+		*hs = out;
+	}
+}
+
+static void challenge(struct registrar *r, const struct sip_msg *m, const struct sip_peer *from,
+		      const char *realm, bool stale)
+{
+	struct strbuf hs = STRBUF_INIT;
+	struct ucsh_err err;
+	if (digest_challenge(r->digest, &hs, "WWW-Authenticate", realm, stale, time(NULL), &err) == 0) {
+		if (r->algs)
+			order_challenges(r, &hs);
+		reply_now(r, m, from, 401, NULL, hs.buf);
+	}
+	else
+		reply_now(r, m, from, 500, NULL, NULL);
+	sb_free(&hs);
+}
+
+/* ---- REGISTER ------------------------------------------------------------ */
+
+/* One Contact of the request, as the procedure needs it. */
+struct contact_req {
+	const struct sip_contact *c;
+	long expires;
+	char *key, *uri, *instance;
+	long reg_id;
+	struct binding *found;
+};
+
+static void contacts_free(struct contact_req *cr, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(cr[i].key);
+		free(cr[i].uri);
+		free(cr[i].instance);
+	}
+}
+
+static struct binding *aor_lookup(struct aor *a, const char *key)
+{
+	for (struct binding *b = a->list; b; b = b->next)
+		if (strcmp(b->key, key) == 0)
+			return b;
+	return NULL;
+}
+
+/*
+ * Step 7's checks, before anything changes: the expiry of each contact
+ * (423 when too brief), and the Call-ID/CSeq order (500). 0 or the status.
+ */
+static int contacts_check(struct registrar *r, const struct sip_msg *m, struct aor *a,
+			  struct contact_req *cr)
+{
+	for (size_t i = 0; i < m->ncontact; i++) {
+		const struct sip_contact *c = &m->contact[i];
+		struct sip_str v;
+		long e = c->expires >= 0 ? c->expires : m->expires >= 0 ? m->expires : r->def_exp;
+		if (e > 0 && e < r->min_exp)
+			return 423;
+		cr[i].c = c;
+		cr[i].expires = e > r->max_exp ? r->max_exp : e;
+		cr[i].uri = sipstr_dup(c->addr.uri.raw);
+		if (strpbrk(cr[i].uri, "<>\"\r\n") || strlen(cr[i].uri) != c->addr.uri.raw.n)
+			return 400;
+		cr[i].instance = sip_param_get(c->addr.params, "+sip.instance", &v) && v.n
+					 ? sipstr_dup(v) : NULL;
+		cr[i].reg_id = -1;
+		if (sip_param_get(c->addr.params, "reg-id", &v) && v.n && v.n < 11) {
+			char num[12];
+			memcpy(num, v.p, v.n);
+			num[v.n] = '\0';
+			cr[i].reg_id = strtol(num, NULL, 10);
+		}
+		cr[i].key = contact_key(cr[i].instance, cr[i].reg_id, cr[i].uri);
+		cr[i].found = aor_lookup(a, cr[i].key);
+		struct binding *b = cr[i].found;
+		if (b && m->call_id.n == strlen(b->call_id) &&
+		    memcmp(m->call_id.p, b->call_id, m->call_id.n) == 0 && m->cseq <= b->cseq)
+			return 500;
+	}
+	return 0;
+}
+
+static void binding_remove(struct registrar *r, struct aor *a, struct binding *b)
+{
+	json_array_append_new(r->batch.dels, json_string(b->id));
+	aor_unlink(a, b);
+	r->nbindings--;
+	binding_free(b);
+}
+
+/* The phone inventory row for a contact that tells its MAC; NULL otherwise. */
+static json_t *phone_row(const struct sip_msg *m, const struct contact_req *cr,
+			 const char *ip, const char *now)
+{
+	char mac[MAC_STR_LEN];
+	struct sip_str mp = { 0 };
+	if (!sip_param_get(cr->c->addr.params, "mac", &mp))
+		sip_uri_param(&cr->c->addr.uri, "mac", &mp);
+	if (registrar_contact_mac(cr->instance, cr->instance ? strlen(cr->instance) : 0, mp.p, mp.n,
+				  mac) != 0)
+		return NULL;
+	struct registrar_ua ua;
+	registrar_parse_user_agent(m->user_agent.p, m->user_agent.n, &ua);
+	json_t *row = json_pack("{s:s, s:s, s:s, s:s}", "MacAddress", mac, "IPAddress", ip,
+				"LastRegistered", now, "LastSeen", now);
+	if (m->user_agent.n)
+		json_object_set_new(row, "UserAgent", json_stringn(m->user_agent.p, m->user_agent.n));
+	if (ua.brand[0])
+		json_object_set_new(row, "Brand", json_string(ua.brand));
+	if (ua.model[0])
+		json_object_set_new(row, "Model", json_string(ua.model));
+	if (ua.firmware[0])
+		json_object_set_new(row, "FirmwareVersion", json_string(ua.firmware));
+	return row;
+}
+
+static struct binding *oldest(struct aor *a)
+{
+	struct binding *o = a->list;
+	for (struct binding *b = a->list; b; b = b->next)
+		if (b->registered < o->registered)
+			o = b;
+	return o;
+}
+
+/* Add or refresh the binding of one contact. */
+static void contact_apply(struct registrar *r, const struct sip_msg *m, const struct sip_peer *from,
+			  struct aor *a, struct contact_req *cr, time_t now)
+{
+	char host[64], ts[STORE_TIMESTAMP_LEN];
+	unsigned port;
+	struct binding *b = cr->found;
+	if (cr->expires == 0) {
+		if (b)
+			binding_remove(r, a, b);
+		return;
+	}
+	if (!b) {
+		if (a->n >= (size_t)r->max_endpoints)
+			binding_remove(r, a, oldest(a));
+		b = xcalloc(1, sizeof(*b));
+		binding_id(a->name, cr->key, b->id);
+		b->key = xstrdup(cr->key);
+		b->registered = now;
+		b->next = a->list;
+		a->list = b;
+		a->n++;
+		r->nbindings++;
+	}
+	sip_peer_host(from, host, sizeof(host), &port);
+	free(b->uri);
+	free(b->instance);
+	free(b->call_id);
+	free(b->source);
+	free(b->user_agent);
+	b->uri = xstrdup(cr->uri);
+	b->instance = dup_or_null(cr->instance);
+	b->reg_id = cr->reg_id;
+	b->call_id = sipstr_dup(m->call_id);
+	b->cseq = m->cseq;
+	b->expires = now + cr->expires;
+	b->proto = from->proto;
+	b->source = from->addr.ss_family == AF_INET6 ? xasprintf("[%s]:%u", host, port)
+						     : xasprintf("%s:%u", host, port);
+	b->user_agent = m->user_agent.n ? sipstr_dup(m->user_agent) : NULL;
+	note_expiry(r, b->expires);
+	store_timestamp(now, ts);
+	json_t *phone = phone_row(m, cr, host, ts);
+	if (phone) {
+		free(b->phone);
+		b->phone = xstrdup(str_of(phone, "MacAddress"));
+		json_object_set_new(r->batch.phones, b->phone, phone);
+	}
+	json_array_append_new(r->batch.puts, binding_row(r, a->name, b));
+}
+
+/* The Contact lines of a 200: every binding with the seconds it has left. */
+static void contact_lines(struct strbuf *hs, const struct aor *a, time_t now)
+{
+	for (const struct binding *b = a->list; b; b = b->next) {
+		sb_addf(hs, "Contact: <%s>;expires=%ld", b->uri, (long)(b->expires - now));
+		if (b->instance)
+			sb_addf(hs, ";+sip.instance=%s", b->instance);
+		if (b->instance && b->reg_id >= 0)
+			sb_addf(hs, ";reg-id=%ld", b->reg_id);
+		sb_adds(hs, "\r\n");
+	}
+	char date[64];
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+	sb_adds(hs, date);
+}
+
+/* Steps 6-8 for the AOR: change the bindings, queue the 200 after them. */
+static void register_bindings(struct registrar *r, const struct sip_msg *m,
+			      const struct sip_peer *from, const char *aor_name)
+{
+	struct aor *a = aor_find(r, aor_name, true);
+	time_t now = time(NULL);
+	static struct contact_req cr[SIP_MAX_CONTACT];
+	memset(cr, 0, sizeof(cr));
+	int status = 0;
+	if (m->contact_star) {
+		for (struct binding *b = a->list; b && !status; b = b->next)
+			if (m->call_id.n == strlen(b->call_id) &&
+			    memcmp(m->call_id.p, b->call_id, m->call_id.n) == 0 && m->cseq <= b->cseq)
+				status = 500;
+		while (!status && a->list)
+			binding_remove(r, a, a->list);
+	} else if (!(status = contacts_check(r, m, a, cr))) {
+		for (size_t i = 0; i < m->ncontact; i++)
+			contact_apply(r, m, from, a, &cr[i], now);
+	}
+	contacts_free(cr, m->ncontact);
+	if (status == 423) {
+		char h[64];
+		snprintf(h, sizeof(h), "Min-Expires: %ld\r\n", r->min_exp);
+		reply_now(r, m, from, 423, NULL, h);
+		return;
+	}
+	if (status) {
+		reply_now(r, m, from, status, status == 500 ? "Server Internal Error - out of order "
+							      "CSeq" : "Bad Request - Contact",
+			  NULL);
+		return;
+	}
+	struct strbuf hs = STRBUF_INIT, sb = STRBUF_INIT;
+	contact_lines(&hs, a, now);
+	count_status(r, 200);
+	if (build_reply(r, &sb, m, from, 200, NULL, hs.buf) == 0) {
+		struct sip_peer to;
+		sip_transport_reply_peer(from, m->nvia ? &m->via[0] : NULL, &to);
+		batch_add_reply(r, &to, &sb);
+	}
+	sb_free(&sb);
+	sb_free(&hs);
+}
+
+/* Is the To of m the signed-in principal (by SIP address or extension)? */
+static bool to_matches(struct registrar *r, const struct sip_msg *m, const char *domain,
+		       const json_t *principal)
+{
+	const struct sip_uri *u = &m->to.uri;
+	char user[MAX_AOR + 1];
+	if (!m->has_to || (u->scheme != SIP_SCHEME_SIP && u->scheme != SIP_SCHEME_SIPS) ||
+	    !served_domain(r, u->host) || strncasecmp(domain, u->host.p, u->host.n) ||
+	    strlen(domain) != u->host.n)
+		return false;
+	long n = sip_unescape(u->user, user, sizeof(user));
+	if (n <= 0 || (size_t)n != strlen(user))
+		return false;
+	json_t *to = principal_find(r, user, domain);
+	bool same = to && strcasecmp(str_of(to, "SipAddress"), str_of(principal, "SipAddress")) == 0;
+	json_decref(to);
+	return same;
+}
+
+static void handle_register(struct registrar *r, const struct sip_msg *m,
+			    const struct sip_peer *from)
+{
+	static const char *const supported[] = { "path", "outbound", "gruu", NULL };
+	struct ucsh_err err;
+	const char *domain = served_domain(r, m->ruri.host);
+	if (!domain) {
+		reply_now(r, m, from, 404, "Not Found - domain not served here", NULL);
+		return;
+	}
+	struct strbuf uns = STRBUF_INIT;
+	if (sip_msg_unsupported(m, supported, &uns)) {
+		char *h = xasprintf("Unsupported: %s\r\n", uns.buf);
+		reply_now(r, m, from, 420, NULL, h);
+		free(h);
+		sb_free(&uns);
+		return;
+	}
+	sb_free(&uns);
+	json_t *who = NULL;
+	err_clear(&err);
+	switch (authenticate(r, m, domain, &who, &err)) {
+	case AUTH_CHALLENGE: challenge(r, m, from, domain, false); return;
+	case AUTH_STALE: challenge(r, m, from, domain, true); return;
+	case AUTH_BAD: reply_now(r, m, from, 400, err.msg, NULL); return;
+	case AUTH_FORBIDDEN: reply_now(r, m, from, 403, NULL, NULL); return;
+	case AUTH_OK: break;
+	}
+	if (!to_matches(r, m, domain, who))
+		reply_now(r, m, from, 403, NULL, NULL);
+	else
+		register_bindings(r, m, from, str_of(who, "SipAddress"));
+	json_decref(who);
+}
+
+/* ---- Dispatch ------------------------------------------------------------ */
+
+static void on_message(void *arg, const char *data, size_t len, const struct sip_peer *from)
+{
+	struct registrar *r = arg;
+	struct sip_msg *m = r->msg;
+	struct ucsh_err err;
+	int st = sip_msg_parse(m, data, len, from->proto == SIP_PROTO_UDP ? SIP_DATAGRAM : SIP_STREAM,
+			       &err);
+	if (!m->is_request)
+		return; /* responses and garbage without a request line: nothing to answer */
+	r->n.requests++;
+	if (st == 0)
+		st = sip_msg_check_request(m, &err);
+	if (st) {
+		if (sip_msg_can_reply(m) && m->method != SIP_METHOD_ACK)
+			reply_now(r, m, from, st, err.msg, NULL);
+		return;
+	}
+	switch (m->method) {
+	case SIP_METHOD_REGISTER: handle_register(r, m, from); break;
+	case SIP_METHOD_OPTIONS:
+		reply_now(r, m, from, 200, NULL, ALLOW_HEADER "Accept: application/sdp\r\n");
+		break;
+	case SIP_METHOD_ACK: break; /* never answered */
+	default: reply_now(r, m, from, 405, NULL, ALLOW_HEADER); break;
+	}
+}
+
+/* ---- Expiry ---------------------------------------------------------------- */
+
+/* Drop what has expired, from memory and the store, in one transaction. */
+static void expire_now(struct registrar *r, time_t now)
+{
+	struct ucsh_err err;
+	char ts[STORE_TIMESTAMP_LEN];
+	size_t removed = 0;
+	r->next_expiry = 0;
+	for (size_t i = 0; i < r->nbuckets; i++)
+		for (struct aor *a = r->buckets[i]; a; a = a->next)
+			for (struct binding *b = a->list, *nx; b; b = nx) {
+				nx = b->next;
+				if (b->expires > now) {
+					note_expiry(r, b->expires);
+					continue;
+				}
+				aor_unlink(a, b);
+				binding_free(b);
+				r->nbindings--;
+				removed++;
+			}
+	store_timestamp(now, ts);
+	json_t *filter = json_pack("[{s:s, s:s, s:s}]", "Property", "Expires", "Op", "le", "Value", ts);
+	long long n = 0, before, after;
+	struct store *st = r->d->store;
+	if (store_begin(st, &err) == 0 && store_changes(st, "Registration", &before, &err) == 0 &&
+	    store_delete_where(st, "Registration", filter, &n, &err) == 0 &&
+	    store_changes(st, "Registration", &after, &err) == 0 && store_commit(st, &err) == 0) {
+		if (before != r->reg_seq)
+			r->reg_stale = true; /* someone else wrote since our last look */
+		r->reg_seq = after;
+	} else {
+		store_rollback(st, NULL);
+		log_warning("cannot remove expired registrations: %s", err.msg);
+		r->next_expiry = now + 1; /* try again */
+	}
+	json_decref(filter);
+	if (removed || n)
+		log_info("%zu bindings expired (%lld rows removed)", removed, n);
+}
+
+static void on_expiry(evutil_socket_t fd, short what, void *arg)
+{
+	struct registrar *r = arg;
+	time_t now = time(NULL);
+	(void)fd;
+	(void)what;
+	if (r->next_expiry && now >= r->next_expiry) {
+		batch_flush(r); /* the store must see pending refreshes first */
+		expire_now(r, now);
+	}
+}
+
+/* ---- Status ---------------------------------------------------------------- */
+
+static json_t *registrar_status(struct service *svc)
+{
+	struct registrar *r = svc->impl;
+	if (!r || !r->tp)
+		return NULL;
+	json_t *o = sip_transport_status(r->tp);
+	json_object_set_new(o, "Requests", json_integer((json_int_t)r->n.requests));
+	json_object_set_new(o, "Responses200", json_integer((json_int_t)r->n.r200));
+	json_object_set_new(o, "Responses401", json_integer((json_int_t)r->n.r401));
+	json_object_set_new(o, "Responses403", json_integer((json_int_t)r->n.r403));
+	json_object_set_new(o, "ResponsesOther4xx", json_integer((json_int_t)r->n.r4xx));
+	json_object_set_new(o, "Responses5xx", json_integer((json_int_t)r->n.r5xx));
+	json_object_set_new(o, "ActiveBindings", json_integer((json_int_t)r->nbindings));
+	json_object_set_new(o, "Commits", json_integer((json_int_t)r->n.commits));
+	return o;
+}
+
+/* ---- Service ops ------------------------------------------------------------- */
+
+/* The directory of the store file, where pki keeps its files. */
+static char *store_dir(const char *uri)
+{
+	const char *path = str_iprefix("sqlite://", uri) ? uri + 9 : uri;
+	const char *slash = strrchr(path, '/');
+	if (!str_iprefix("postgresql://", uri) && strcmp(path, ":memory:") != 0)
+		return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	return xdg && *xdg ? xasprintf("%s/ucsh", xdg) : xasprintf("%s/.local/share/ucsh",
+								     home ? home : "/tmp");
+}
+
+static int listen_all(struct registrar *r, struct ucsh_err *err)
+{
+	json_t *pool = r->d->pool, *addrs = json_object_get(pool, "ListenAddress"), *v;
+	long sip_port = int_of(pool, "SipPort", 5060), tls_port = int_of(pool, "TlsPort", 5061);
+	SSL_CTX *tls = NULL;
+	size_t i, n = json_array_size(addrs);
+	int rc = 0;
+	if (tls_port > 0) {
+		char *dir = store_dir(r->d->store_uri);
+		rc = pki_server_ctx(dir, r->d->pool_id, &tls, err);
+		free(dir);
+		if (rc)
+			return -1;
+	}
+	for (i = 0; i < (n ? n : 1) && rc == 0; i++) {
+		v = n ? json_array_get(addrs, i) : NULL;
+		const char *a = json_string_value(v);
+		if (sip_port > 0)
+			rc = sip_transport_listen(r->tp, SIP_PROTO_UDP, a, (unsigned)sip_port, NULL, err) ||
+			     sip_transport_listen(r->tp, SIP_PROTO_TCP, a, (unsigned)sip_port, NULL, err);
+		if (rc == 0 && tls_port > 0)
+			rc = sip_transport_listen(r->tp, SIP_PROTO_TLS, a, (unsigned)tls_port, tls, err);
+	}
+	SSL_CTX_free(tls); /* the listeners hold their own references */
+	return rc ? -1 : 0;
+}
+
+static void registrar_teardown(struct registrar *r)
+{
+	if (r->batch.ev)
+		event_free(r->batch.ev);
+	if (r->expiry)
+		event_free(r->expiry);
+	sip_transport_free(r->tp);
+	digest_server_free(r->digest);
+	sip_msg_free(r->msg);
+	bindings_clear(r);
+	free(r->buckets);
+	batch_reset(&r->batch);
+	json_decref(r->batch.puts);
+	json_decref(r->batch.dels);
+	json_decref(r->batch.phones);
+	free(r->batch.replies);
+	json_decref(r->domains);
+	json_decref(r->ext_map);
+	struct daemon *d = r->d;
+	secret_wipe(r, sizeof(*r));
+	memset(r, 0, sizeof(*r));
+	r->d = d;
+}
+
+static int registrar_setup(struct registrar *r, struct ucsh_err *err)
+{
+	struct sip_transport_limits lim = { 0 };
+	struct timeval tick = { EXPIRY_TICK_SEC, 0 };
+	r->nbuckets = 1024;
+	r->buckets = xcalloc(r->nbuckets, sizeof(*r->buckets));
+	r->batch.puts = json_array();
+	r->batch.dels = json_array();
+	r->batch.phones = json_object();
+	r->msg = sip_msg_new();
+	if (!(r->digest = digest_server_new(0, 0, err)) ||
+	    sip_random_token(r->dummy_ha1, 64, err) || sip_random_token(r->tag, 8, err))
+		return -1;
+	config_load(r);
+	r->algs = getenv("UCSH_DIGEST_ALGORITHMS");
+	if (r->algs && !*r->algs)
+		r->algs = NULL;
+	if (json_array_size(r->domains) == 0)
+		return err_set(err, "pool %s has no SipDomain", r->d->pool_id);
+	r->batch.ev = event_new(r->d->base, -1, 0, on_flush, r);
+	r->expiry = event_new(r->d->base, -1, EV_PERSIST, on_expiry, r);
+	if (!r->batch.ev || !r->expiry || event_add(r->expiry, &tick))
+		return err_set(err, "cannot set up the registrar's timers");
+	if (store_changes(r->d->store, "Registration", &r->reg_seq, err) || bindings_load(r, err))
+		return -1;
+	r->tp = sip_transport_new(r->d->base, &lim, on_message, r);
+	if (listen_all(r, err))
+		return -1;
+	expire_now(r, time(NULL)); /* rows that expired while ucshd was down */
+	return 0;
+}
+
+static int registrar_start(struct service *svc, struct ucsh_err *err)
+{
+	if (!svc->impl)
+		svc->impl = xcalloc(1, sizeof(struct registrar));
+	struct registrar *r = svc->impl;
+	r->d = svc->d;
+	if (registrar_setup(r, err)) {
+		registrar_teardown(r);
+		return -1;
+	}
+	log_notice("registrar: %zu bindings of %zu addresses of record loaded", r->nbindings,
+		   r->naors);
+	return 0;
+}
+
+static void registrar_stop(struct service *svc)
+{
+	struct registrar *r = svc->impl;
+	if (!r || !r->tp)
+		return;
+	batch_flush(r); /* what was accepted is committed and answered */
+	sip_transport_flush(r->tp);
+	registrar_teardown(r);
+}
+
+static void registrar_reload(struct service *svc)
+{
+	struct registrar *r = svc->impl;
+	struct ucsh_err err;
+	long long seq;
+	if (!r || !r->tp)
+		return;
+	config_load(r);
+	batch_flush(r);
+	if (store_changes(r->d->store, "Registration", &seq, &err) == 0 && seq != r->reg_seq)
+		r->reg_stale = true;
+	if (r->reg_stale && bindings_load(r, &err) == 0) {
+		r->reg_stale = false;
+		r->reg_seq = seq;
+		log_info("registrar: bindings re-read (%zu)", r->nbindings);
+	}
+}
+
+static void registrar_destroy(struct service *svc)
+{
+	free(svc->impl);
+	svc->impl = NULL;
+}
+
+const struct service_ops registrar_service_ops = {
+	.name = "Registrar",
+	.summary = "SIP registrar: REGISTER and OPTIONS over UDP, TCP and TLS",
+	.start = registrar_start,
+	.stop = registrar_stop,
+	.reload = registrar_reload,
+	.status = registrar_status,
+	.destroy = registrar_destroy,
+};
+
+/* ---- Phone inventory helpers ------------------------------------------------ */
+
+static void copy_span(char *out, size_t outsz, const char *p, size_t n)
+{
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/* "PolycomVVX-VVX_410-UA/5.9.0", "PolycomSoundPointIP-SPIP_650-UA/4.0.4" */
+static bool parse_polycom_ua(const char *s, size_t n, struct registrar_ua *out)
+{
+	const char *ua = memmem(s, n, "-UA/", 4), *dash = memchr(s, '-', n);
+	if (strncasecmp(s, "Polycom", 7) != 0 || !ua || !dash || dash >= ua)
+		return false;
+	snprintf(out->brand, sizeof(out->brand), "Polycom");
+	copy_span(out->model, sizeof(out->model), dash + 1, (size_t)(ua - dash - 1));
+	for (char *p = out->model; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	const char *fw = ua + 4, *end = fw;
+	while (end < s + n && !isspace((unsigned char)*end))
+		end++;
+	copy_span(out->firmware, sizeof(out->firmware), fw, (size_t)(end - fw));
+	return true;
+}
+
+static bool is_version(const char *p, size_t n)
+{
+	bool dot = false;
+	if (n == 0 || !isdigit((unsigned char)p[0]))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '.')
+			dot = true;
+		else if (!isdigit((unsigned char)p[i]))
+			return false;
+	}
+	return dot;
+}
+
+void registrar_parse_user_agent(const char *ua, size_t n, struct registrar_ua *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!ua || n == 0 || parse_polycom_ua(ua, n, out))
+		return;
+	/* Words: "Vendor/1.2.3 Model" or "Vendor SIP-Model 1.2.3". */
+	const char *w[3] = { 0 };
+	size_t wl[3] = { 0 }, nw = 0;
+	for (size_t i = 0; i < n && nw < 3;) {
+		while (i < n && isspace((unsigned char)ua[i]))
+			i++;
+		size_t st = i;
+		while (i < n && !isspace((unsigned char)ua[i]))
+			i++;
+		if (i > st) {
+			w[nw] = ua + st;
+			wl[nw++] = i - st;
+		}
+	}
+	const char *slash = nw ? memchr(w[0], '/', wl[0]) : NULL;
+	if (slash && is_version(slash + 1, wl[0] - (size_t)(slash + 1 - w[0]))) {
+		copy_span(out->brand, sizeof(out->brand), w[0], (size_t)(slash - w[0]));
+		copy_span(out->firmware, sizeof(out->firmware), slash + 1,
+			  wl[0] - (size_t)(slash + 1 - w[0]));
+		if (nw > 1 && isalnum((unsigned char)w[1][0]) && !memchr(w[1], '/', wl[1]) &&
+		    !memchr(w[1], '(', wl[1]))
+			copy_span(out->model, sizeof(out->model), w[1], wl[1]);
+	} else if (nw == 3 && is_version(w[2], wl[2])) {
+		copy_span(out->brand, sizeof(out->brand), w[0], wl[0]);
+		size_t skip = wl[1] > 4 && strncasecmp(w[1], "SIP-", 4) == 0 ? 4 : 0;
+		copy_span(out->model, sizeof(out->model), w[1] + skip, wl[1] - skip);
+		copy_span(out->firmware, sizeof(out->firmware), w[2], wl[2]);
+	}
+}
+
+/* The node of a version-1 UUID: 36 characters 8-4-4-4-12, version nibble
+ * '1', and a unicast node (a random node has the multicast bit set). */
+static int uuid_mac(const char *s, size_t n, char buf[MAC_STR_LEN])
+{
+	const char *u = memmem(s, n, "urn:uuid:", 9);
+	struct ucsh_err err;
+	if (!u || (size_t)(s + n - (u + 9)) < 36)
+		return -1;
+	u += 9;
+	for (int i = 0; i < 36; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? u[i] != '-'
+							      : !isxdigit((unsigned char)u[i]))
+			return -1;
+	if (u[14] != '1')
+		return -1;
+	char node[13];
+	memcpy(node, u + 24, 12);
+	node[12] = '\0';
+	return mac_canonical(node, buf, &err);
+}
+
+int registrar_contact_mac(const char *instance, size_t ni, const char *mac_param, size_t nm,
+			  char buf[18])
+{
+	struct ucsh_err err;
+	if (instance && ni && uuid_mac(instance, ni, buf) == 0)
+		return 0;
+	if (!mac_param || nm == 0 || nm > 32)
+		return -1;
+	char tmp[33];
+	copy_span(tmp, sizeof(tmp), mac_param[0] == '"' ? mac_param + 1 : mac_param,
+		  mac_param[0] == '"' && nm >= 2 ? nm - 2 : nm);
+	return mac_canonical(tmp, buf, &err);
+}

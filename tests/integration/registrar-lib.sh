@@ -1,0 +1,114 @@
+# registrar-lib.sh: what the registrar's integration tests share, sourced
+# after tests/shell/test-lib.sh (which gives each test its own directory and
+# store). Every wait polls with a bound; only the PIDs started here are
+# stopped. Ports come from 25060 up, in steps of 8, the first block free.
+
+UCSHD=${UCSHD:-$UCSH_BUILD_DIR/ucshd}
+SIPP_DIR=$UCSH_SRC_DIR/tests/integration/sipp
+UCSH_POOL_FQDN=pool01.contoso.com
+export UCSH_POOL_FQDN
+DOMAIN=contoso.com
+UCSHD_PID=
+
+# wait_until 'shell condition' [tenths of a second, default 200]
+wait_until() {
+	_i=0
+	while ! eval "$1"; do
+		_i=$((_i + 1))
+		[ $_i -gt "${2:-200}" ] && { echo "timed out: $1"; return 1; }
+		sleep 0.1
+	done
+}
+
+port_busy() {
+	ss -Htuan 2>/dev/null | awk '{print $5}' | grep -q ":$1\$"
+}
+
+# pick_ports: SIP_PORT (UDP+TCP), TLS_PORT, and LOCAL_PORT.. for the peers.
+pick_ports() {
+	base=$((25060 + ($$ % 50) * 8))
+	tries=0
+	while :; do
+		busy=0
+		for p in $base $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5)); do
+			port_busy $p && busy=1
+		done
+		[ $busy = 0 ] && break
+		tries=$((tries + 1))
+		[ $tries -gt 100 ] && { echo "no free ports"; return 1; }
+		base=$((25060 + (base - 25060 + 8) % 800))
+	done
+	SIP_PORT=$base TLS_PORT=$((base + 1)) LOCAL_PORT=$((base + 2)) LOCAL_PORT2=$((base + 3))
+	AUX_PORT=$((base + 4)) AUX_PORT2=$((base + 5))
+}
+
+# The pool on our ports, loopback only, and the PIN policy of the tests.
+setup_pool() {
+	$UCSH -c "Set-CsPool $UCSH_POOL_FQDN -SipPort $SIP_PORT -TlsPort $TLS_PORT -ListenAddress 127.0.0.1,::1; Set-CsPinPolicy -AllowCommonPatterns \$true -MaximumLogonAttempts 3" >/dev/null
+}
+
+# add_user NAME EXT PIN
+add_user() {
+	$UCSH -c "New-CsUser -SipAddress sip:$1@$DOMAIN -LineURI 'tel:+1425555$2;ext=$2' | Out-Null; Set-CsClientPin -Identity sip:$1@$DOMAIN -Pin $3 | Out-Null"
+}
+
+# start_ucshd: in the background, ready when the registrar listens.
+start_ucshd() {
+	"$UCSHD" --pidfile "$TEST_DIR/ucshd.pid" --log-level info 2>>"$TEST_DIR/ucshd.log" &
+	UCSHD_PID=$!
+	wait_until 'grep -q "Registrar started\|did not start" "$TEST_DIR/ucshd.log" || ! kill -0 $UCSHD_PID 2>/dev/null' &&
+	grep -q "Registrar started" "$TEST_DIR/ucshd.log" && kill -0 $UCSHD_PID
+}
+
+stop_ucshd() {
+	[ -n "$UCSHD_PID" ] || return 0
+	kill -${1:-TERM} "$UCSHD_PID" 2>/dev/null
+	wait_until '! kill -0 $UCSHD_PID 2>/dev/null' 300 || kill -KILL "$UCSHD_PID" 2>/dev/null
+	wait "$UCSHD_PID" 2>/dev/null
+	UCSHD_PID=
+	# the log holds ASan's report, if any
+	! grep -q "ERROR: AddressSanitizer\|runtime error:" "$TEST_DIR/ucshd.log"
+}
+
+# creds_csv FILE NAME PIN [NAME PIN ...]: a SIPp injection file
+creds_csv() {
+	f=$1
+	shift
+	echo SEQUENTIAL >"$f"
+	while [ $# -ge 2 ]; do
+		echo "$1;[authentication username=$1 password=$2]" >>"$f"
+		shift 2
+	done
+}
+
+# sipp_run SCENARIO CSV TRANSPORT [extra SIPp args]: one call unless -m is
+# given; exit status 0 when every call succeeded. Messages in sipp-*.log.
+sipp_run() {
+	sc=$1 csv=$2 tr=$3
+	shift 3
+	case "$sc" in */*) ;; *) sc=$SIPP_DIR/$sc.xml ;; esac
+	timeout -k 5 60 sipp 127.0.0.1:$SIP_PORT -sf "$sc" -inf "$csv" -key domain $DOMAIN \
+		-key expires "${EXPIRES:-600}" -auth_uri $DOMAIN -t "$tr" -i 127.0.0.1 \
+		-p "${SIPP_LOCAL_PORT:-$LOCAL_PORT}" -recv_timeout 5000 -timeout 50s -nostdin \
+		-default_behaviors abortunexp -trace_err -error_file "$TEST_DIR/sipp-err.log" \
+		-trace_msg -message_file "$TEST_DIR/sipp-msg.log" -m 1 "$@" >/dev/null 2>&1
+}
+
+# store_rows SQL: a read of the store file (tests only; ucsh has no SQL)
+store_rows() {
+	sqlite3 "$TEST_DIR/store/ucsh.db" "$1"
+}
+
+bindings_of() {
+	store_rows "SELECT count(*) FROM registration WHERE User = 'sip:$1@$DOMAIN'"
+}
+
+pin_info() {
+	$UCSH -c "(Get-CsClientPinInfo sip:$1@$DOMAIN).$2"
+}
+
+need() {
+	for b in "$@"; do
+		command -v "$b" >/dev/null 2>&1 || { echo "1..0 # SKIP $b is not installed"; exit 0; }
+	done
+}
