@@ -64,4 +64,40 @@ extern const struct cmd_entry cmd_set_csdeviceupdateconfiguration_entry;
 extern const struct cmd_entry cmd_new_csdeviceupdateconfiguration_entry;
 extern const struct cmd_entry cmd_remove_csdeviceupdateconfiguration_entry;
 
+/* user.c */
+extern const struct cmd_entry cmd_disable_csuser_entry;
+extern const struct cmd_entry cmd_enable_csuser_entry;
+extern const struct cmd_entry cmd_get_csuser_entry;
+extern const struct cmd_entry cmd_new_csuser_entry;
+extern const struct cmd_entry cmd_remove_csuser_entry;
+extern const struct cmd_entry cmd_set_csuser_entry;
+
+/* pin.c */
+extern const struct cmd_entry cmd_get_csclientpininfo_entry;
+extern const struct cmd_entry cmd_lock_csclientpin_entry;
+extern const struct cmd_entry cmd_set_csclientpin_entry;
+extern const struct cmd_entry cmd_unlock_csclientpin_entry;
+
+/* commonarea.c (identities resolved by principal.c) */
+extern const struct cmd_entry cmd_get_cscommonareaphone_entry;
+extern const struct cmd_entry cmd_new_cscommonareaphone_entry;
+extern const struct cmd_entry cmd_remove_cscommonareaphone_entry;
+extern const struct cmd_entry cmd_set_cscommonareaphone_entry;
+
+/* phone.c */
+extern const struct cmd_entry cmd_get_csphone_entry;
+extern const struct cmd_entry cmd_new_csphone_entry;
+extern const struct cmd_entry cmd_set_csphone_entry;
+extern const struct cmd_entry cmd_remove_csphone_entry;
+extern const struct cmd_entry cmd_get_csphonemodel_entry;
+
+/* phoneimport.c */
+extern const struct cmd_entry cmd_import_csphone_entry;
+
+/* testdevice.c */
+extern const struct cmd_entry cmd_get_cstestdevice_entry;
+extern const struct cmd_entry cmd_new_cstestdevice_entry;
+extern const struct cmd_entry cmd_set_cstestdevice_entry;
+extern const struct cmd_entry cmd_remove_cstestdevice_entry;
+
 #endif

@@ -43,17 +43,28 @@ struct post_match {
 	const char *prop, *pattern;
 };
 
+/* When the shell filters too (script, pm), opts' limit and offset count
+ * the objects that pass, not the rows the store reads. */
 static int stream(struct cmd_ctx *ctx, struct store *st, const char *kind, const json_t *filter,
 		  const struct store_query_opts *opts, const json_t *script,
 		  const struct post_match *pm)
 {
 	struct store_cursor *cur;
 	struct ucsh_err err;
+	struct store_query_opts rows = { 0 };
+	long long skip = 0, left = -1;
+	if ((script || pm) && opts) {
+		rows = *opts;
+		skip = rows.offset;
+		left = rows.limit > 0 ? rows.limit : -1;
+		rows.offset = rows.limit = 0;
+		opts = &rows;
+	}
 	if (store_query(st, kind, filter, opts, &cur, &err))
 		return cmd_fail(ctx, err.hint[0] ? err.hint : NULL, "%s", err.msg);
 	json_t *obj;
-	int rc, status = 0;
-	while (status == 0 && (rc = store_cursor_next(cur, &obj, &err)) == 1) {
+	int rc = 0, status = 0;
+	while (status == 0 && left != 0 && (rc = store_cursor_next(cur, &obj, &err)) == 1) {
 		bool holds = true;
 		if (pm) {
 			const char *v = json_string_value(json_object_get(obj, pm->prop));
@@ -61,7 +72,9 @@ static int stream(struct cmd_ctx *ctx, struct store *st, const char *kind, const
 		}
 		if (holds && script && block_holds(ctx, script, obj, &holds))
 			status = -1;
-		else if (holds)
+		else if (holds && skip > 0)
+			skip--;
+		else if (holds && (left < 0 || left-- > 0))
 			status = storecmd_emit(ctx, kind, obj);
 		json_decref(obj);
 	}

@@ -16,5 +16,8 @@ const struct type_view format_views[] = {
 	{ "GroupInfoNoElement", COLUMNS("Count", "Name") },
 	{ "MeasureInfo", COLUMNS("Count", "Average", "Sum", "Maximum", "Minimum", "Property") },
 	{ "Pool", COLUMNS("Identity", "Site", "SipDomain", "ListenAddress", "SipPort", "TlsPort") },
+	{ "User", COLUMNS("SipAddress", "DisplayName", "LineURI", "RegistrarPool", "Enabled") },
+	{ "CommonAreaPhone", COLUMNS("SipAddress", "DisplayName", "LineURI", "RegistrarPool") },
+	{ "PinInfo", COLUMNS("Identity", "IsPinSet", "IsLockedOut", "PinLastSet", "FailedAttempts") },
 	{ NULL, NULL },
 };

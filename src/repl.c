@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <editline/readline.h>
 
+#include "cmd.h"
 #include "complete.h"
+#include "lexer.h"
 
 #define HISTORY_MAX 2000
 
@@ -45,6 +47,32 @@ static char *history_path(void)
 	char *path = xasprintf("%s/history", dir);
 	free(dir);
 	return path;
+}
+
+/*
+ * Does stmt give a value to a secret parameter (Set-CsClientPin -Pin)?
+ * Such a statement is kept out of the history, in memory and on disk, as
+ * PowerShell's PSReadLine does with lines that look sensitive: otherwise
+ * every PIN typed at the prompt would sit in clear in the history file.
+ */
+static bool binds_secret(const char *stmt)
+{
+	struct lexer lx;
+	struct token tok;
+	struct ucsh_err err;
+	const struct cmd_entry *cmd = NULL;
+	bool secret = false;
+	lexer_init(&lx, stmt, strlen(stmt));
+	while (!secret && lexer_next(&lx, LEX_ARG, &tok, &err) == LEX_OK && tok.type != T_EOF) {
+		const struct cmd_entry *named = tok.type == T_WORD ? cmd_find(tok.text) : NULL;
+		const struct cmd_param *p = tok.type == T_PARAM && cmd
+						    ? cmd_find_param(cmd, tok.text, NULL) : NULL;
+		cmd = named ? named : cmd;
+		secret = p && (p->flags & PF_SECRET);
+		token_free(&tok);
+	}
+	token_free(&tok); /* the token an error or the end left */
+	return secret;
 }
 
 static char *candidate_generator(const char *text, int state)
@@ -137,9 +165,11 @@ int repl_run(struct shell *sh)
 	while ((stmt = read_statement(sh))) {
 		const char *p = stmt + strspn(stmt, " \t\n");
 		if (*p) {
-			add_history(stmt);
-			if (hist)
-				write_history(hist);
+			if (!binds_secret(stmt)) {
+				add_history(stmt);
+				if (hist)
+					write_history(hist);
+			}
 			*sh->cancel = 0;
 			shell_run(sh, stmt, "<interactive>");
 			if (*sh->cancel)
