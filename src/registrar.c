@@ -58,6 +58,7 @@ struct reply {
 	struct sip_peer to;
 	char *data;
 	size_t len;
+	uint64_t txn;         /* its UDP server transaction, 0: none */
 };
 
 /* What the next commit writes and the answers that wait for it. */
@@ -80,6 +81,8 @@ struct registrar {
 	struct sip_transport *tp;
 	struct digest_server *digest;
 	struct sip_msg *msg;
+	struct sip_txn_cache *txns;
+	uint64_t cur_txn;     /* the transaction being answered, 0: none */
 	struct aor **buckets;
 	size_t nbuckets, naors, nbindings;
 	struct batch batch;
@@ -374,6 +377,7 @@ fail:
 
 static void send_reply(struct registrar *r, const struct reply *rp)
 {
+	sip_txn_answer(r->txns, rp->txn, rp->data, rp->len);
 	sip_transport_send(r->tp, &rp->to, rp->data, rp->len);
 }
 
@@ -398,6 +402,7 @@ static void send_failed(struct registrar *r, const struct reply *rp)
 	}
 	sb.len -= 2; /* reopen the header block to add Content-Length */
 	sb_adds(&sb, "Content-Length: 0\r\n\r\n");
+	sip_txn_answer(r->txns, rp->txn, sb.buf, sb.len);
 	sip_transport_send(r->tp, &rp->to, sb.buf, sb.len);
 	sb_free(&sb);
 }
@@ -449,6 +454,7 @@ static void batch_add_reply(struct registrar *r, const struct sip_peer *to, stru
 	}
 	struct reply *rp = &bt->replies[bt->nreplies++];
 	rp->to = *to;
+	rp->txn = r->cur_txn;
 	rp->len = sb->len;
 	rp->data = sb_detach(sb);
 	if (!bt->scheduled) {
@@ -754,6 +760,7 @@ static void reply_now(struct registrar *r, const struct sip_msg *m, const struct
 	count_status(r, status);
 	if (build_reply(r, &sb, m, from, status, reason, headers) == 0) {
 		sip_transport_reply_peer(from, m->nvia ? &m->via[0] : NULL, &to);
+		sip_txn_answer(r->txns, r->cur_txn, sb.buf, sb.len);
 		sip_transport_send(r->tp, &to, sb.buf, sb.len);
 	}
 	sb_free(&sb);
@@ -1076,11 +1083,34 @@ static void handle_register(struct registrar *r, const struct sip_msg *m,
 
 /* ---- Dispatch ------------------------------------------------------------ */
 
+/* UDP retransmissions: true when m was one (answered again or dropped). */
+static bool track_transaction(struct registrar *r, const struct sip_msg *m,
+			      const struct sip_peer *from)
+{
+	const char *resp;
+	size_t len;
+	struct sip_peer to;
+	r->cur_txn = 0;
+	if (from->proto != SIP_PROTO_UDP || m->method == SIP_METHOD_ACK)
+		return false;
+	switch (sip_txn_lookup(r->txns, m, time(NULL), &r->cur_txn, &resp, &len)) {
+	case SIP_TXN_ANSWERED:
+		sip_transport_reply_peer(from, &m->via[0], &to);
+		sip_transport_send(r->tp, &to, resp, len);
+		return true;
+	case SIP_TXN_PENDING:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void on_message(void *arg, const char *data, size_t len, const struct sip_peer *from)
 {
 	struct registrar *r = arg;
 	struct sip_msg *m = r->msg;
 	struct ucsh_err err;
+	r->cur_txn = 0; /* until track_transaction names this request's */
 	int st = sip_msg_parse(m, data, len, from->proto == SIP_PROTO_UDP ? SIP_DATAGRAM : SIP_STREAM,
 			       &err);
 	if (!m->is_request)
@@ -1093,6 +1123,8 @@ static void on_message(void *arg, const char *data, size_t len, const struct sip
 			reply_now(r, m, from, st, err.msg, NULL);
 		return;
 	}
+	if (track_transaction(r, m, from))
+		return;
 	switch (m->method) {
 	case SIP_METHOD_REGISTER: handle_register(r, m, from); break;
 	case SIP_METHOD_OPTIONS:
@@ -1226,6 +1258,7 @@ static void registrar_teardown(struct registrar *r)
 	sip_transport_free(r->tp);
 	digest_server_free(r->digest);
 	sip_msg_free(r->msg);
+	sip_txn_cache_free(r->txns);
 	bindings_clear(r);
 	free(r->buckets);
 	batch_reset(&r->batch);
@@ -1251,6 +1284,7 @@ static int registrar_setup(struct registrar *r, struct ucsh_err *err)
 	r->batch.dels = json_array();
 	r->batch.phones = json_object();
 	r->msg = sip_msg_new();
+	r->txns = sip_txn_cache_new(0, 0);
 	if (!(r->digest = digest_server_new(0, 0, err)) ||
 	    sip_random_token(r->dummy_ha1, 64, err) || sip_random_token(r->tag, 8, err))
 		return -1;

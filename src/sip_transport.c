@@ -484,3 +484,117 @@ void sip_transport_free(struct sip_transport *tp)
 	free(tp->dgram);
 	free(tp);
 }
+
+/* ---- UDP server transactions ------------------------------------------- */
+
+struct txn {
+	uint64_t id;          /* 0: free */
+	char *key;
+	char *resp;           /* NULL while pending */
+	size_t len;
+	time_t t;
+	size_t hnext;         /* next slot + 1 in the bucket's chain; 0 ends it */
+};
+
+struct sip_txn_cache {
+	struct txn *ring;
+	size_t cap, nbuckets;
+	size_t *buckets;      /* slot + 1 of the chain's head; 0: empty */
+	uint64_t next_id;
+	int lifetime;
+};
+
+struct sip_txn_cache *sip_txn_cache_new(size_t max_entries, int lifetime)
+{
+	struct sip_txn_cache *c = xcalloc(1, sizeof(*c));
+	c->cap = max_entries ? max_entries : 65536;
+	c->nbuckets = c->cap;
+	c->ring = xcalloc(c->cap, sizeof(*c->ring));
+	c->buckets = xcalloc(c->nbuckets, sizeof(*c->buckets));
+	c->next_id = 1;
+	c->lifetime = lifetime > 0 ? lifetime : 32;
+	return c;
+}
+
+void sip_txn_cache_free(struct sip_txn_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->cap; i++) {
+		free(c->ring[i].key);
+		free(c->ring[i].resp);
+	}
+	free(c->ring);
+	free(c->buckets);
+	free(c);
+}
+
+static size_t txn_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Branch, sent-by, Call-ID and CSeq: what RFC 3261 17.2.3 matches on, plus
+ * the Call-ID and CSeq that make a reused branch harmless. */
+static char *txn_key(const struct sip_msg *m)
+{
+	const struct sip_via *v = &m->via[0];
+	return xasprintf("%.*s\n%.*s\n%.*s\n%u %.*s", (int)v->branch.n, v->branch.p,
+			 (int)v->sent_by.n, v->sent_by.p, (int)m->call_id.n, m->call_id.p,
+			 (unsigned)m->cseq, (int)m->method_name.n, m->method_name.p);
+}
+
+static void txn_unlink(struct sip_txn_cache *c, size_t slot)
+{
+	size_t b = txn_hash(c->ring[slot].key) % c->nbuckets;
+	for (size_t *p = &c->buckets[b]; *p; p = &c->ring[*p - 1].hnext)
+		if (*p - 1 == slot) {
+			*p = c->ring[slot].hnext;
+			return;
+		}
+}
+
+enum sip_txn_state sip_txn_lookup(struct sip_txn_cache *c, const struct sip_msg *m, time_t now,
+				  uint64_t *id, const char **resp, size_t *len)
+{
+	if (m->nvia == 0 || !sip_via_branch_is_rfc3261(&m->via[0]) || !m->has_call_id ||
+	    !m->has_cseq)
+		return SIP_TXN_UNTRACKED;
+	char *key = txn_key(m);
+	size_t b = txn_hash(key) % c->nbuckets;
+	for (size_t i = c->buckets[b]; i; i = c->ring[i - 1].hnext) {
+		struct txn *t = &c->ring[i - 1];
+		if (strcmp(t->key, key) != 0 || now - t->t > c->lifetime)
+			continue;
+		free(key);
+		if (!t->resp)
+			return SIP_TXN_PENDING;
+		*resp = t->resp;
+		*len = t->len;
+		return SIP_TXN_ANSWERED;
+	}
+	size_t slot = (size_t)(c->next_id % c->cap);
+	struct txn *t = &c->ring[slot];
+	if (t->id) { /* the oldest entry makes room */
+		txn_unlink(c, slot);
+		free(t->key);
+		free(t->resp);
+	}
+	*t = (struct txn){ .id = c->next_id++, .key = key, .t = now, .hnext = c->buckets[b] };
+	c->buckets[b] = slot + 1;
+	*id = t->id;
+	return SIP_TXN_NEW;
+}
+
+void sip_txn_answer(struct sip_txn_cache *c, uint64_t id, const char *resp, size_t len)
+{
+	struct txn *t = id ? &c->ring[id % c->cap] : NULL;
+	if (!t || t->id != id || t->resp)
+		return;
+	t->resp = xmalloc(len);
+	memcpy(t->resp, resp, len);
+	t->len = len;
+}

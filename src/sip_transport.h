@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <openssl/ssl.h>
 
@@ -95,5 +96,31 @@ void sip_transport_flush(struct sip_transport *tp);
 json_t *sip_transport_status(const struct sip_transport *tp);
 /* Close every listener and connection and free tp. NULL is a no-op. */
 void sip_transport_free(struct sip_transport *tp);
+
+/*
+ * The server transactions of UDP requests (RFC 3261 17.2.2), kept only as
+ * far as a stateless-looking server needs them: a retransmitted request is
+ * answered with the answer already given, or dropped while its answer is
+ * pending (after the group commit). Without it a retransmitted REGISTER
+ * would be processed again, and its repeated nonce count refused as a
+ * replay (a 403 and a failed sign-in) when the first answer was merely
+ * slow. Entries live lifetime seconds (Timer J, 64*T1 = 32 s) or until
+ * max_entries newer ones push them out.
+ */
+struct sip_txn_cache;
+enum sip_txn_state {
+	SIP_TXN_UNTRACKED,  /* no RFC 3261 branch: process, nothing to record */
+	SIP_TXN_NEW,        /* process it; *id names it for sip_txn_answer */
+	SIP_TXN_PENDING,    /* a retransmission whose answer is not ready: drop */
+	SIP_TXN_ANSWERED,   /* a retransmission: send *resp again */
+};
+/* A cache; the caller owns it (sip_txn_cache_free). */
+struct sip_txn_cache *sip_txn_cache_new(size_t max_entries, int lifetime);
+void sip_txn_cache_free(struct sip_txn_cache *c);
+/* *resp is borrowed, valid until the next call on c. */
+enum sip_txn_state sip_txn_lookup(struct sip_txn_cache *c, const struct sip_msg *m, time_t now,
+				  uint64_t *id, const char **resp, size_t *len);
+/* Record the answer of transaction id (a no-op once it has been pushed out). */
+void sip_txn_answer(struct sip_txn_cache *c, uint64_t id, const char *resp, size_t len);
 
 #endif

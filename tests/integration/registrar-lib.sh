@@ -53,11 +53,17 @@ add_user() {
 }
 
 # start_ucshd: in the background, ready when the registrar listens.
+log_count() {
+	grep -c "$1" "$TEST_DIR/ucshd.log" 2>/dev/null || true
+}
 start_ucshd() {
+	_ok=$(log_count "Registrar started") _bad=$(log_count "did not start")
 	"$UCSHD" --pidfile "$TEST_DIR/ucshd.pid" --log-level info 2>>"$TEST_DIR/ucshd.log" &
 	UCSHD_PID=$!
-	wait_until 'grep -q "Registrar started\|did not start" "$TEST_DIR/ucshd.log" || ! kill -0 $UCSHD_PID 2>/dev/null' &&
-	grep -q "Registrar started" "$TEST_DIR/ucshd.log" && kill -0 $UCSHD_PID
+	wait_until 'test "$(log_count "Registrar started")" -gt "${_ok:-0}" ||
+		test "$(log_count "did not start")" -gt "${_bad:-0}" || ! kill -0 $UCSHD_PID 2>/dev/null' &&
+	test "$(log_count "Registrar started")" -gt "${_ok:-0}" &&
+	wait_until 'test -S "$TEST_DIR/store/ucshd.sock"' && kill -0 $UCSHD_PID
 }
 
 stop_ucshd() {
