@@ -19,5 +19,9 @@ const struct type_view format_views[] = {
 	{ "User", COLUMNS("SipAddress", "DisplayName", "LineURI", "RegistrarPool", "Enabled") },
 	{ "CommonAreaPhone", COLUMNS("SipAddress", "DisplayName", "LineURI", "RegistrarPool") },
 	{ "PinInfo", COLUMNS("Identity", "IsPinSet", "IsLockedOut", "PinLastSet", "FailedAttempts") },
+	{ "Phone", COLUMNS("MacAddress", "Brand", "Model", "Site", "Owner", "FirmwareVersion", "Status") },
+	{ "PhoneModel", COLUMNS("Brand", "Model", "DeviceType", "RunsLyncPhoneEdition") },
+	{ "PhoneImportResult", COLUMNS("Imported", "Updated", "Failed", "Lines", "Path") },
+	{ "TestDevice", COLUMNS("Identity", "IdentifierType", "Identifier") },
 	{ NULL, NULL },
 };

@@ -294,6 +294,11 @@ unsigned long csv_table_line(const struct csv_table *t)
 	return csv_record_line(t->r);
 }
 
+const json_t *csv_table_header(const struct csv_table *t)
+{
+	return t->started ? t->header : NULL;
+}
+
 /* where: "line 3" for a header from the file, "header" for one given. */
 static int check_header(const json_t *names, const char *where, struct ucsh_err *err)
 {

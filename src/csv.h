@@ -38,6 +38,10 @@ struct csv_table;
 struct csv_table *csv_table_new(FILE *fp, char delimiter, json_t *header /* borrowed, or NULL */);
 int csv_table_next(struct csv_table *t, json_t **obj, struct ucsh_err *err);
 unsigned long csv_table_line(const struct csv_table *t);
+/* The column names (borrowed; strings) once the first csv_table_next call
+ * has taken them (from the file, or as given to csv_table_new); NULL before
+ * and after a bad header. */
+const json_t *csv_table_header(const struct csv_table *t);
 void csv_table_free(struct csv_table *t);
 
 /* Append one field, quoted when needed, to sb. */

@@ -116,9 +116,9 @@ static const struct store_column phone_model_cols[] = {
 
 static const struct store_column phone_cols[] = {
 	KEY("MacAddress"), COLF("SerialNumber", STORE_TEXT, STORE_INDEXED),
-	COL("Brand", STORE_TEXT), COLF("Model", STORE_TEXT, STORE_INDEXED), COL("Revision", STORE_TEXT),
-	COL("Locale", STORE_TEXT), COLF("Site", STORE_TEXT, STORE_INDEXED),
-	COLF("Owner", STORE_TEXT, STORE_INDEXED), COL("FirmwareVersion", STORE_VERSION),
+	COLF("Brand", STORE_TEXT, STORE_INDEXED), COLF("Model", STORE_TEXT, STORE_INDEXED),
+	COL("Revision", STORE_TEXT), COL("Locale", STORE_TEXT), COLF("Site", STORE_TEXT, STORE_INDEXED),
+	COLF("Owner", STORE_TEXT, STORE_INDEXED), COLF("FirmwareVersion", STORE_VERSION, STORE_INDEXED),
 	COL("IPAddress", STORE_TEXT), COL("UserAgent", STORE_TEXT), COL("LastSeen", STORE_TIMESTAMP),
 	COL("LastRegistered", STORE_TIMESTAMP), COL("Status", STORE_TEXT),
 };
