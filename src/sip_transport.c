@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -32,6 +33,7 @@ struct listener {
 	int fd;                        /* UDP */
 	struct event *ev;              /* UDP */
 	struct evconnlistener *lev;    /* TCP/TLS */
+	struct event *resume;          /* re-enables lev after running out of descriptors */
 	SSL_CTX *tls;                  /* referenced */
 	struct sip_transport *tp;
 	uint32_t index;
@@ -80,6 +82,18 @@ void sip_peer_host(const struct sip_peer *p, char *host, size_t hostsz, unsigned
 	*port = (unsigned)atoi(serv);
 }
 
+/* The default soft limit (1024 descriptors) is below max_conns: raise it
+ * as far as the hard limit allows. */
+static void raise_fd_limit(size_t want)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warning("cannot raise the descriptor limit to %zu", want);
+}
+
 struct sip_transport *sip_transport_new(struct event_base *base,
 					const struct sip_transport_limits *limits,
 					sip_transport_recv_fn fn, void *arg)
@@ -105,6 +119,7 @@ struct sip_transport *sip_transport_new(struct event_base *base,
 		tp->free_slots[i] = (uint32_t)(tp->lim.max_conns - 1 - i);
 	tp->nfree = tp->lim.max_conns;
 	tp->dgram = xmalloc(UDP_MAX_DGRAM + 1);
+	raise_fd_limit(tp->lim.max_conns + 256);
 	return tp;
 }
 
@@ -328,6 +343,29 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(l->lev);
+}
+
+/* accept() failed: out of descriptors (EMFILE) would fire again at once and
+ * spin, so the listener pauses for a second. */
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct listener *l = arg;
+	struct timeval one = { 1, 0 };
+	int e = EVUTIL_SOCKET_ERROR();
+	log_warning("%s: accept: %s; pausing for a second", l->name, evutil_socket_error_to_string(e));
+	evconnlistener_disable(lev);
+	if (!l->resume)
+		l->resume = evtimer_new(l->tp->base, on_resume, l);
+	if (l->resume)
+		evtimer_add(l->resume, &one);
+}
+
 static int listen_stream(struct sip_transport *tp, struct listener *l,
 			 const struct sockaddr_storage *ss, socklen_t len, struct ucsh_err *err)
 {
@@ -339,6 +377,7 @@ static int listen_stream(struct sip_transport *tp, struct listener *l,
 		close(fd);
 		return err_set(err, "listen: %s", strerror(errno));
 	}
+	evconnlistener_set_error_cb(l->lev, on_accept_error);
 	return 0;
 }
 
@@ -350,6 +389,8 @@ static void listener_free(struct listener *l)
 		event_free(l->ev);
 	if (l->fd >= 0)
 		close(l->fd);
+	if (l->resume)
+		event_free(l->resume);
 	if (l->lev)
 		evconnlistener_free(l->lev);
 	if (l->tls)
