@@ -706,6 +706,10 @@ static enum auth_result authenticate(struct registrar *r, const struct sip_msg *
 	} else if (v == DIGEST_DENIED && ha1 && !locked) {
 		record_failure(r, who);
 	}
+	if (res == AUTH_FORBIDDEN) /* for the admin: who, and why; never a credential */
+		log_info("sign-in refused for '%s': %s", c.username,
+			 !who ? "no such user or extension" : !ha1 ? "no PIN for this name and realm"
+			 : locked ? "PIN locked" : disabled ? "user disabled" : err->msg);
 	json_decref(pin);
 	json_decref(who);
 	return res;

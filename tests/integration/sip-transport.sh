@@ -58,6 +58,11 @@ elif case == "udp-retransmit":
         u.sendto(m, ("127.0.0.1", port)); r = u.recv(65535).decode()
         out.append([l for l in r.split("\r\n") if l.startswith("WWW-Authenticate")][0])
     print(out[0] == out[1])
+elif case == "ipv6":
+    u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u.settimeout(2)
+    m = opts(5).replace("TCP 127.0.0.1:9;", "UDP [::1]:9;rport;").encode()
+    u.sendto(m, ("::1", port)); r = u.recv(65535).decode().split("\r\n")
+    print(r[0], [l for l in r if l.startswith("Via")][0].split(";", 1)[1])
 EOF
 
 test_expect_success 'a malformed request gets 400 with the reason' '
@@ -82,6 +87,11 @@ test_expect_success 'a retransmitted UDP REGISTER gets the same answer (same non
 
 test_expect_success 'a connection that sends nothing is closed after the handshake timeout' '
 	python3 raw.py $SIP_PORT idle >out && test "$(cat out)" = "closed True"
+'
+
+test_expect_success 'IPv6: OPTIONS over UDP to [::1] gets 200 with received and rport' '
+	python3 raw.py $SIP_PORT ipv6 >out &&
+	test_grep "^SIP/2.0 200 OK .*received=::1" out && test_grep "rport=[0-9]" out
 '
 
 stop_ucshd TERM && drained=yes || drained=no
