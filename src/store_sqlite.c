@@ -236,7 +236,10 @@ static int sq_integer(struct store *st, const char *sql, long long *out, struct 
 static void sb_ident(struct strbuf *sb, const char *name)
 {
 	if (!strchr(name, '"')) { /* always, for the names in the schema table */
-		sb_addf(sb, "\"%s\"", name);
+		/* not sb_addf: this runs for every column of every row written */
+		sb_addc(sb, '"');
+		sb_adds(sb, name);
+		sb_addc(sb, '"');
 		return;
 	}
 	sb_addc(sb, '"');
