@@ -40,6 +40,17 @@ extern const struct cmd_entry cmd_get_help_entry;
 extern const struct cmd_entry cmd_get_command_entry;
 extern const struct cmd_entry cmd_get_member_entry;
 
+/* site.c */
+extern const struct cmd_entry cmd_get_cssite_entry;
+extern const struct cmd_entry cmd_new_cssite_entry;
+extern const struct cmd_entry cmd_set_cssite_entry;
+extern const struct cmd_entry cmd_remove_cssite_entry;
+
+/* service.c */
+extern const struct cmd_entry cmd_get_csservice_entry;
+extern const struct cmd_entry cmd_start_csservice_entry;
+extern const struct cmd_entry cmd_stop_csservice_entry;
+
 /* pool.c */
 extern const struct cmd_entry cmd_get_cspool_entry;
 extern const struct cmd_entry cmd_new_cspool_entry;

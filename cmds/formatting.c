@@ -33,19 +33,6 @@ struct formatting {
 };
 
 /* Columns for a table: as the shell decides for its own output. */
-static int terminal_width(const struct shell *sh)
-{
-	struct winsize ws;
-	const char *cols = getenv("COLUMNS");
-	if (sh->width > 0)
-		return sh->width;
-	if (isatty(fileno(sh->out)) && ioctl(fileno(sh->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col)
-		return ws.ws_col;
-	if (cols && atoi(cols) > 20)
-		return atoi(cols);
-	return isatty(fileno(sh->out)) ? 80 : 4096; /* a file or pipe gets whole lines */
-}
-
 static int formatting_begin(struct cmd_ctx *ctx, enum output_format kind)
 {
 	struct formatting *fs = xcalloc(1, sizeof(*fs));
@@ -54,7 +41,7 @@ static int formatting_begin(struct cmd_ctx *ctx, enum output_format kind)
 	if (!fs->mem)
 		return cmd_fail(ctx, NULL, "cannot make a buffer for the formatted text");
 	fs->hide_headers = cmd_arg_bool(ctx, "HideTableHeaders");
-	fs->fmt = formatter_new(kind, fs->mem, terminal_width(ctx->shell), false,
+	fs->fmt = formatter_new(kind, fs->mem, shell_output_width(ctx->shell), false,
 				cmd_arg(ctx, "Property"));
 	return 0;
 }

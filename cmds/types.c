@@ -15,6 +15,8 @@ const struct type_view format_views[] = {
 	{ "GroupInfo", COLUMNS("Count", "Name", "Group") },
 	{ "GroupInfoNoElement", COLUMNS("Count", "Name") },
 	{ "MeasureInfo", COLUMNS("Count", "Average", "Sum", "Maximum", "Minimum", "Property") },
+	{ "Site", COLUMNS("Identity", "DisplayName", "City", "CountryCode") },
+	{ "ServiceInfo", COLUMNS("Service", "State", "Pool", "Summary") },
 	{ "Pool", COLUMNS("Identity", "Site", "SipDomain", "ListenAddress", "SipPort", "TlsPort") },
 	{ "User", COLUMNS("SipAddress", "DisplayName", "LineURI", "RegistrarPool", "Enabled") },
 	{ "CommonAreaPhone", COLUMNS("SipAddress", "DisplayName", "LineURI", "RegistrarPool") },

@@ -6,20 +6,71 @@
 _ucsh_cmdlets=(
 	ConvertFrom-Json
 	ConvertTo-Json
+	Disable-CsUser
+	Enable-CsUser
 	Export-Csv
 	ForEach-Object foreach '%'
 	Format-List fl
 	Format-Table ft
 	Get-Command gcm
+	Get-CsClientPinInfo
+	Get-CsCommonAreaPhone
+	Get-CsDeviceUpdateConfiguration
+	Get-CsPhone
+	Get-CsPhoneModel
+	Get-CsPinPolicy
+	Get-CsPool
+	Get-CsRegistrarConfiguration
+	Get-CsService
+	Get-CsSite
+	Get-CsTestDevice
+	Get-CsUCPhoneConfiguration
+	Get-CsUser
 	Get-Help help man
 	Get-Member gm
 	Group-Object group
+	Import-CsPhone
 	Import-Csv
+	Lock-CsClientPin
 	Measure-Object measure
+	New-CsCommonAreaPhone
+	New-CsDeviceUpdateConfiguration
+	New-CsPhone
+	New-CsPinPolicy
+	New-CsPool
+	New-CsRegistrarConfiguration
+	New-CsSite
+	New-CsTestDevice
+	New-CsUCPhoneConfiguration
+	New-CsUser
 	Out-File
 	Out-Null
+	Remove-CsCommonAreaPhone
+	Remove-CsDeviceUpdateConfiguration
+	Remove-CsPhone
+	Remove-CsPinPolicy
+	Remove-CsPool
+	Remove-CsRegistrarConfiguration
+	Remove-CsSite
+	Remove-CsTestDevice
+	Remove-CsUCPhoneConfiguration
+	Remove-CsUser
 	Select-Object select
+	Set-CsClientPin
+	Set-CsCommonAreaPhone
+	Set-CsDeviceUpdateConfiguration
+	Set-CsPhone
+	Set-CsPinPolicy
+	Set-CsPool
+	Set-CsRegistrarConfiguration
+	Set-CsSite
+	Set-CsTestDevice
+	Set-CsUCPhoneConfiguration
+	Set-CsUser
 	Sort-Object sort
+	Start-CsService
+	Stop-CsService
+	Unlock-CsClientPin
 	Where-Object where '?'
 	Write-Error
 	Write-Host
@@ -53,20 +104,71 @@ _ucsh_params()
 	case $1 in
 	convertfrom-json) _ucsh_reply=(-InputObject -AsHashtable -Depth -NoEnumerate -Verbose -ErrorAction) ;;
 	convertto-json) _ucsh_reply=(-InputObject -Depth -Compress -AsArray -Verbose -ErrorAction) ;;
+	disable-csuser) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	enable-csuser) _ucsh_reply=(-Identity -RegistrarPool -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	export-csv) _ucsh_reply=(-Path -InputObject -Delimiter -Append -NoClobber -NoTypeInformation -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	foreach-object) _ucsh_reply=(-Process -MemberName -Begin -End -RemainingScripts -ArgumentList -InputObject -Verbose -ErrorAction) ;;
 	format-list) _ucsh_reply=(-Property -InputObject -Verbose -ErrorAction) ;;
 	format-table) _ucsh_reply=(-Property -AutoSize -HideTableHeaders -InputObject -Verbose -ErrorAction) ;;
 	get-command) _ucsh_reply=(-Name -Verb -Noun -Verbose -ErrorAction) ;;
+	get-csclientpininfo) _ucsh_reply=(-Identity -Verbose -ErrorAction) ;;
+	get-cscommonareaphone) _ucsh_reply=(-Identity -Filter -ResultSize -Verbose -ErrorAction) ;;
+	get-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
+	get-csphone) _ucsh_reply=(-Identity -Model -Brand -Site -Owner -FirmwareVersion -SerialNumber -Filter -ResultSize -Verbose -ErrorAction) ;;
+	get-csphonemodel) _ucsh_reply=(-Identity -Brand -Model -Verbose -ErrorAction) ;;
+	get-cspinpolicy) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
+	get-cspool) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
+	get-csregistrarconfiguration) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
+	get-csservice) _ucsh_reply=(-Identity -Verbose -ErrorAction) ;;
+	get-cssite) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
+	get-cstestdevice) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
+	get-csucphoneconfiguration) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
+	get-csuser) _ucsh_reply=(-Identity -Filter -ResultSize -Verbose -ErrorAction) ;;
 	get-help) _ucsh_reply=(-Name -Examples -Detailed -Full -Parameter -Verbose -ErrorAction) ;;
 	get-member) _ucsh_reply=(-Name -InputObject -Verbose -ErrorAction) ;;
 	group-object) _ucsh_reply=(-Property -NoElement -AsHashTable -AsString -CaseSensitive -InputObject -Verbose -ErrorAction) ;;
+	import-csphone) _ucsh_reply=(-Path -Update -BatchSize -Delimiter -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	import-csv) _ucsh_reply=(-Path -Delimiter -Header -Verbose -ErrorAction) ;;
+	lock-csclientpin) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	measure-object) _ucsh_reply=(-Property -Sum -Average -Minimum -Maximum -InputObject -Verbose -ErrorAction) ;;
+	new-cscommonareaphone) _ucsh_reply=(-LineURI -RegistrarPool -DisplayName -Description -SipAddress -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	new-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -MaxLogFileSize -MaxLogCacheLimit -ValidLogFileTypes -ValidLogFileExtensions -LogCleanUpInterval -LogFlushInterval -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	new-csphone) _ucsh_reply=(-MacAddress -Model -Brand -SerialNumber -Revision -Locale -Site -Owner -FirmwareVersion -IPAddress -UserAgent -LastSeen -LastRegistered -Status -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	new-cspinpolicy) _ucsh_reply=(-Identity -Description -MinPasswordLength -MaximumLogonAttempts -PINHistoryCount -PINLifetime -AllowCommonPatterns -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	new-cspool) _ucsh_reply=(-Identity -Site -SipDomain -ListenAddress -SipPort -TlsPort -InternalWebFqdn -ExternalWebFqdn -InternalHttpPort -InternalHttpsPort -ExternalHttpPort -ExternalHttpsPort -SshPort -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	new-csregistrarconfiguration) _ucsh_reply=(-Identity -MinEndpointExpiration -MaxEndpointExpiration -DefaultEndpointExpiration -MaxEndpointsPerUser -EnableDHCPServer -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	new-cssite) _ucsh_reply=(-Identity -DisplayName -Description -City -State -CountryCode -Subnets -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	new-cstestdevice) _ucsh_reply=(-Identity -Name -Parent -IdentifierType -Identifier -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	new-csucphoneconfiguration) _ucsh_reply=(-Identity -EnforcePhoneLock -PhoneLockTimeout -MinPhonePinLength -SIPSecurityMode -VoiceDiffServTag -Voice8021p -LoggingLevel -CalendarPollInterval -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	new-csuser) _ucsh_reply=(-SipAddress -LineURI -DisplayName -Enabled -RegistrarPool -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	out-file) _ucsh_reply=(-FilePath -Append -NoClobber -Width -InputObject -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	out-null) _ucsh_reply=(-InputObject -Verbose -ErrorAction) ;;
+	remove-cscommonareaphone) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-csphone) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-cspinpolicy) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-cspool) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-csregistrarconfiguration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-cssite) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-cstestdevice) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-csucphoneconfiguration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-csuser) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	select-object) _ucsh_reply=(-Property -ExpandProperty -ExcludeProperty -First -Last -Skip -Unique -InputObject -Verbose -ErrorAction) ;;
+	set-csclientpin) _ucsh_reply=(-Identity -Pin -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	set-cscommonareaphone) _ucsh_reply=(-Identity -LineURI -RegistrarPool -DisplayName -Description -SipAddress -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	set-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -MaxLogFileSize -MaxLogCacheLimit -ValidLogFileTypes -ValidLogFileExtensions -LogCleanUpInterval -LogFlushInterval -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	set-csphone) _ucsh_reply=(-Identity -Model -Brand -SerialNumber -Revision -Locale -Site -Owner -FirmwareVersion -IPAddress -UserAgent -LastSeen -LastRegistered -Status -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	set-cspinpolicy) _ucsh_reply=(-Identity -Description -MinPasswordLength -MaximumLogonAttempts -PINHistoryCount -PINLifetime -AllowCommonPatterns -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	set-cspool) _ucsh_reply=(-Identity -Site -SipDomain -ListenAddress -SipPort -TlsPort -InternalWebFqdn -ExternalWebFqdn -InternalHttpPort -InternalHttpsPort -ExternalHttpPort -ExternalHttpsPort -SshPort -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	set-csregistrarconfiguration) _ucsh_reply=(-Identity -MinEndpointExpiration -MaxEndpointExpiration -DefaultEndpointExpiration -MaxEndpointsPerUser -EnableDHCPServer -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	set-cssite) _ucsh_reply=(-Identity -DisplayName -Description -City -State -CountryCode -Subnets -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	set-cstestdevice) _ucsh_reply=(-Identity -IdentifierType -Identifier -Name -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	set-csucphoneconfiguration) _ucsh_reply=(-Identity -EnforcePhoneLock -PhoneLockTimeout -MinPhonePinLength -SIPSecurityMode -VoiceDiffServTag -Voice8021p -LoggingLevel -CalendarPollInterval -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	set-csuser) _ucsh_reply=(-Identity -SipAddress -LineURI -DisplayName -Enabled -RegistrarPool -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	sort-object) _ucsh_reply=(-Property -Descending -Unique -CaseSensitive -InputObject -Verbose -ErrorAction) ;;
+	start-csservice) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	stop-csservice) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	unlock-csclientpin) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	where-object) _ucsh_reply=(-FilterScript -Property -Value -EQ -NE -GT -GE -LT -LE -Like -NotLike -Match -NotMatch -Contains -NotContains -In -NotIn -CEQ -CNE -CLike -CNotLike -CMatch -CContains -CIn -Not -InputObject -Verbose -ErrorAction) ;;
 	write-error) _ucsh_reply=(-Message -Verbose -ErrorAction) ;;
 	write-host) _ucsh_reply=(-Object -NoNewline -Separator -Verbose -ErrorAction) ;;
@@ -92,6 +194,13 @@ _ucsh_values()
 	"convertto-json -inputobject"|\
 	"convertto-json -depth") _ucsh_reply=(@none) ;;
 	"convertto-json #0") _ucsh_reply=(@param -InputObject) ;;
+	"disable-csuser -passthru") _ucsh_reply=(@switch) ;;
+	"disable-csuser -identity") _ucsh_reply=(@live) ;;
+	"disable-csuser #0") _ucsh_reply=(@param -Identity) ;;
+	"enable-csuser -passthru") _ucsh_reply=(@switch) ;;
+	"enable-csuser -identity") _ucsh_reply=(@live) ;;
+	"enable-csuser -registrarpool") _ucsh_reply=(@live) ;;
+	"enable-csuser #0") _ucsh_reply=(@param -Identity) ;;
 	"export-csv -append"|\
 	"export-csv -noclobber"|\
 	"export-csv -notypeinformation"|\
@@ -123,6 +232,54 @@ _ucsh_values()
 	"get-command -noun") _ucsh_reply=(@none) ;;
 	"get-command -name") _ucsh_reply=(@live) ;;
 	"get-command #0") _ucsh_reply=(@param -Name) ;;
+	"get-csclientpininfo -identity") _ucsh_reply=(@live) ;;
+	"get-csclientpininfo #0") _ucsh_reply=(@param -Identity) ;;
+	"get-cscommonareaphone -filter"|\
+	"get-cscommonareaphone -resultsize") _ucsh_reply=(@none) ;;
+	"get-cscommonareaphone -identity") _ucsh_reply=(@live) ;;
+	"get-cscommonareaphone #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csdeviceupdateconfiguration -filter") _ucsh_reply=(@none) ;;
+	"get-csdeviceupdateconfiguration -identity") _ucsh_reply=(@live) ;;
+	"get-csdeviceupdateconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csphone -brand"|\
+	"get-csphone -owner"|\
+	"get-csphone -firmwareversion"|\
+	"get-csphone -serialnumber"|\
+	"get-csphone -filter"|\
+	"get-csphone -resultsize") _ucsh_reply=(@none) ;;
+	"get-csphone -identity"|\
+	"get-csphone -macaddress") _ucsh_reply=(@live) ;;
+	"get-csphone -model") _ucsh_reply=(@live) ;;
+	"get-csphone -site") _ucsh_reply=(@live) ;;
+	"get-csphone #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csphonemodel -identity"|\
+	"get-csphonemodel -brand") _ucsh_reply=(@none) ;;
+	"get-csphonemodel -model") _ucsh_reply=(@live) ;;
+	"get-csphonemodel #0") _ucsh_reply=(@param -Identity) ;;
+	"get-cspinpolicy -filter") _ucsh_reply=(@none) ;;
+	"get-cspinpolicy -identity") _ucsh_reply=(@live) ;;
+	"get-cspinpolicy #0") _ucsh_reply=(@param -Identity) ;;
+	"get-cspool -filter") _ucsh_reply=(@none) ;;
+	"get-cspool -identity") _ucsh_reply=(@live) ;;
+	"get-cspool #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csregistrarconfiguration -filter") _ucsh_reply=(@none) ;;
+	"get-csregistrarconfiguration -identity") _ucsh_reply=(@live) ;;
+	"get-csregistrarconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csservice -identity") _ucsh_reply=(@live) ;;
+	"get-csservice #0") _ucsh_reply=(@param -Identity) ;;
+	"get-cssite -filter") _ucsh_reply=(@none) ;;
+	"get-cssite -identity") _ucsh_reply=(@live) ;;
+	"get-cssite #0") _ucsh_reply=(@param -Identity) ;;
+	"get-cstestdevice -filter") _ucsh_reply=(@none) ;;
+	"get-cstestdevice -identity") _ucsh_reply=(@live) ;;
+	"get-cstestdevice #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csucphoneconfiguration -filter") _ucsh_reply=(@none) ;;
+	"get-csucphoneconfiguration -identity") _ucsh_reply=(@live) ;;
+	"get-csucphoneconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csuser -filter"|\
+	"get-csuser -resultsize") _ucsh_reply=(@none) ;;
+	"get-csuser -identity") _ucsh_reply=(@live) ;;
+	"get-csuser #0") _ucsh_reply=(@param -Identity) ;;
 	"get-help -examples"|\
 	"get-help -detailed"|\
 	"get-help -full") _ucsh_reply=(@switch) ;;
@@ -140,11 +297,19 @@ _ucsh_values()
 	"group-object -property"|\
 	"group-object -inputobject") _ucsh_reply=(@none) ;;
 	"group-object #0") _ucsh_reply=(@param -Property) ;;
+	"import-csphone -update") _ucsh_reply=(@switch) ;;
+	"import-csphone -batchsize"|\
+	"import-csphone -delimiter") _ucsh_reply=(@none) ;;
+	"import-csphone -path"|\
+	"import-csphone -fullname") _ucsh_reply=(@file) ;;
+	"import-csphone #0") _ucsh_reply=(@param -Path) ;;
 	"import-csv -delimiter"|\
 	"import-csv -header") _ucsh_reply=(@none) ;;
 	"import-csv -path"|\
 	"import-csv -fullname") _ucsh_reply=(@file) ;;
 	"import-csv #0") _ucsh_reply=(@param -Path) ;;
+	"lock-csclientpin -identity") _ucsh_reply=(@live) ;;
+	"lock-csclientpin #0") _ucsh_reply=(@param -Identity) ;;
 	"measure-object -sum"|\
 	"measure-object -average"|\
 	"measure-object -minimum"|\
@@ -152,6 +317,94 @@ _ucsh_values()
 	"measure-object -property"|\
 	"measure-object -inputobject") _ucsh_reply=(@none) ;;
 	"measure-object #0") _ucsh_reply=(@param -Property) ;;
+	"new-cscommonareaphone -lineuri"|\
+	"new-cscommonareaphone -displayname"|\
+	"new-cscommonareaphone -description"|\
+	"new-cscommonareaphone -sipaddress") _ucsh_reply=(@none) ;;
+	"new-cscommonareaphone -registrarpool") _ucsh_reply=(@live) ;;
+	"new-csdeviceupdateconfiguration -identity"|\
+	"new-csdeviceupdateconfiguration -maxlogfilesize"|\
+	"new-csdeviceupdateconfiguration -maxlogcachelimit"|\
+	"new-csdeviceupdateconfiguration -validlogfiletypes"|\
+	"new-csdeviceupdateconfiguration -validlogfileextensions"|\
+	"new-csdeviceupdateconfiguration -logcleanupinterval"|\
+	"new-csdeviceupdateconfiguration -logflushinterval") _ucsh_reply=(@none) ;;
+	"new-csdeviceupdateconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"new-csphone -macaddress"|\
+	"new-csphone -identity"|\
+	"new-csphone -brand"|\
+	"new-csphone -serialnumber"|\
+	"new-csphone -revision"|\
+	"new-csphone -locale"|\
+	"new-csphone -firmwareversion"|\
+	"new-csphone -ipaddress"|\
+	"new-csphone -useragent"|\
+	"new-csphone -lastseen"|\
+	"new-csphone -lastregistered"|\
+	"new-csphone -status") _ucsh_reply=(@none) ;;
+	"new-csphone -model") _ucsh_reply=(@live) ;;
+	"new-csphone -site") _ucsh_reply=(@live) ;;
+	"new-csphone -owner") _ucsh_reply=(@live) ;;
+	"new-csphone #0") _ucsh_reply=(@param -MacAddress) ;;
+	"new-cspinpolicy -identity"|\
+	"new-cspinpolicy -description"|\
+	"new-cspinpolicy -minpasswordlength"|\
+	"new-cspinpolicy -maximumlogonattempts"|\
+	"new-cspinpolicy -pinhistorycount"|\
+	"new-cspinpolicy -pinlifetime") _ucsh_reply=(@none) ;;
+	"new-cspinpolicy -allowcommonpatterns") _ucsh_reply=('$true' '$false') ;;
+	"new-cspinpolicy #0") _ucsh_reply=(@param -Identity) ;;
+	"new-cspool -identity"|\
+	"new-cspool -sipdomain"|\
+	"new-cspool -listenaddress"|\
+	"new-cspool -sipport"|\
+	"new-cspool -tlsport"|\
+	"new-cspool -internalwebfqdn"|\
+	"new-cspool -externalwebfqdn"|\
+	"new-cspool -internalhttpport"|\
+	"new-cspool -internalhttpsport"|\
+	"new-cspool -externalhttpport"|\
+	"new-cspool -externalhttpsport"|\
+	"new-cspool -sshport") _ucsh_reply=(@none) ;;
+	"new-cspool -site") _ucsh_reply=(@live) ;;
+	"new-cspool #0") _ucsh_reply=(@param -Identity) ;;
+	"new-csregistrarconfiguration -identity"|\
+	"new-csregistrarconfiguration -minendpointexpiration"|\
+	"new-csregistrarconfiguration -maxendpointexpiration"|\
+	"new-csregistrarconfiguration -defaultendpointexpiration"|\
+	"new-csregistrarconfiguration -maxendpointsperuser") _ucsh_reply=(@none) ;;
+	"new-csregistrarconfiguration -enabledhcpserver") _ucsh_reply=('$true' '$false') ;;
+	"new-csregistrarconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"new-cssite -identity"|\
+	"new-cssite -displayname"|\
+	"new-cssite -description"|\
+	"new-cssite -city"|\
+	"new-cssite -state"|\
+	"new-cssite -countrycode"|\
+	"new-cssite -subnets") _ucsh_reply=(@none) ;;
+	"new-cssite #0") _ucsh_reply=(@param -Identity) ;;
+	"new-cstestdevice -name"|\
+	"new-cstestdevice -parent"|\
+	"new-cstestdevice -identifier") _ucsh_reply=(@none) ;;
+	"new-cstestdevice -identity") _ucsh_reply=(@live) ;;
+	"new-cstestdevice -identifiertype") _ucsh_reply=(MacAddress SerialNumber) ;;
+	"new-cstestdevice #0") _ucsh_reply=(@param -Identity) ;;
+	"new-csucphoneconfiguration -identity"|\
+	"new-csucphoneconfiguration -phonelocktimeout"|\
+	"new-csucphoneconfiguration -minphonepinlength"|\
+	"new-csucphoneconfiguration -voicediffservtag"|\
+	"new-csucphoneconfiguration -voice8021p"|\
+	"new-csucphoneconfiguration -calendarpollinterval") _ucsh_reply=(@none) ;;
+	"new-csucphoneconfiguration -enforcephonelock") _ucsh_reply=('$true' '$false') ;;
+	"new-csucphoneconfiguration -sipsecuritymode") _ucsh_reply=(Low Medium High) ;;
+	"new-csucphoneconfiguration -logginglevel") _ucsh_reply=(Off Low Medium High) ;;
+	"new-csucphoneconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"new-csuser -sipaddress"|\
+	"new-csuser -lineuri"|\
+	"new-csuser -displayname") _ucsh_reply=(@none) ;;
+	"new-csuser -enabled") _ucsh_reply=('$true' '$false') ;;
+	"new-csuser -registrarpool") _ucsh_reply=(@live) ;;
+	"new-csuser #0") _ucsh_reply=(@param -SipAddress) ;;
 	"out-file -append"|\
 	"out-file -noclobber") _ucsh_reply=(@switch) ;;
 	"out-file -width"|\
@@ -160,6 +413,27 @@ _ucsh_values()
 	"out-file -path") _ucsh_reply=(@file) ;;
 	"out-file #0") _ucsh_reply=(@param -FilePath) ;;
 	"out-null -inputobject") _ucsh_reply=(@none) ;;
+	"remove-cscommonareaphone -identity") _ucsh_reply=(@live) ;;
+	"remove-cscommonareaphone #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-csdeviceupdateconfiguration -identity") _ucsh_reply=(@live) ;;
+	"remove-csdeviceupdateconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-csphone -identity"|\
+	"remove-csphone -macaddress") _ucsh_reply=(@live) ;;
+	"remove-csphone #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-cspinpolicy -identity") _ucsh_reply=(@live) ;;
+	"remove-cspinpolicy #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-cspool -identity") _ucsh_reply=(@live) ;;
+	"remove-cspool #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-csregistrarconfiguration -identity") _ucsh_reply=(@live) ;;
+	"remove-csregistrarconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-cssite -identity") _ucsh_reply=(@live) ;;
+	"remove-cssite #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-cstestdevice -identity") _ucsh_reply=(@live) ;;
+	"remove-cstestdevice #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-csucphoneconfiguration -identity") _ucsh_reply=(@live) ;;
+	"remove-csucphoneconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-csuser -identity") _ucsh_reply=(@live) ;;
+	"remove-csuser #0") _ucsh_reply=(@param -Identity) ;;
 	"select-object -unique") _ucsh_reply=(@switch) ;;
 	"select-object -property"|\
 	"select-object -expandproperty"|\
@@ -169,12 +443,123 @@ _ucsh_values()
 	"select-object -skip"|\
 	"select-object -inputobject") _ucsh_reply=(@none) ;;
 	"select-object #0") _ucsh_reply=(@param -Property) ;;
+	"set-csclientpin -pin") _ucsh_reply=(@none) ;;
+	"set-csclientpin -identity") _ucsh_reply=(@live) ;;
+	"set-csclientpin #0") _ucsh_reply=(@param -Identity) ;;
+	"set-cscommonareaphone -passthru") _ucsh_reply=(@switch) ;;
+	"set-cscommonareaphone -lineuri"|\
+	"set-cscommonareaphone -displayname"|\
+	"set-cscommonareaphone -description"|\
+	"set-cscommonareaphone -sipaddress") _ucsh_reply=(@none) ;;
+	"set-cscommonareaphone -identity") _ucsh_reply=(@live) ;;
+	"set-cscommonareaphone -registrarpool") _ucsh_reply=(@live) ;;
+	"set-cscommonareaphone #0") _ucsh_reply=(@param -Identity) ;;
+	"set-csdeviceupdateconfiguration -passthru") _ucsh_reply=(@switch) ;;
+	"set-csdeviceupdateconfiguration -maxlogfilesize"|\
+	"set-csdeviceupdateconfiguration -maxlogcachelimit"|\
+	"set-csdeviceupdateconfiguration -validlogfiletypes"|\
+	"set-csdeviceupdateconfiguration -validlogfileextensions"|\
+	"set-csdeviceupdateconfiguration -logcleanupinterval"|\
+	"set-csdeviceupdateconfiguration -logflushinterval") _ucsh_reply=(@none) ;;
+	"set-csdeviceupdateconfiguration -identity") _ucsh_reply=(@live) ;;
+	"set-csdeviceupdateconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"set-csphone -passthru") _ucsh_reply=(@switch) ;;
+	"set-csphone -brand"|\
+	"set-csphone -serialnumber"|\
+	"set-csphone -revision"|\
+	"set-csphone -locale"|\
+	"set-csphone -firmwareversion"|\
+	"set-csphone -ipaddress"|\
+	"set-csphone -useragent"|\
+	"set-csphone -lastseen"|\
+	"set-csphone -lastregistered"|\
+	"set-csphone -status") _ucsh_reply=(@none) ;;
+	"set-csphone -identity"|\
+	"set-csphone -macaddress") _ucsh_reply=(@live) ;;
+	"set-csphone -model") _ucsh_reply=(@live) ;;
+	"set-csphone -site") _ucsh_reply=(@live) ;;
+	"set-csphone -owner") _ucsh_reply=(@live) ;;
+	"set-csphone #0") _ucsh_reply=(@param -Identity) ;;
+	"set-cspinpolicy -passthru") _ucsh_reply=(@switch) ;;
+	"set-cspinpolicy -description"|\
+	"set-cspinpolicy -minpasswordlength"|\
+	"set-cspinpolicy -maximumlogonattempts"|\
+	"set-cspinpolicy -pinhistorycount"|\
+	"set-cspinpolicy -pinlifetime") _ucsh_reply=(@none) ;;
+	"set-cspinpolicy -identity") _ucsh_reply=(@live) ;;
+	"set-cspinpolicy -allowcommonpatterns") _ucsh_reply=('$true' '$false') ;;
+	"set-cspinpolicy #0") _ucsh_reply=(@param -Identity) ;;
+	"set-cspool -passthru") _ucsh_reply=(@switch) ;;
+	"set-cspool -sipdomain"|\
+	"set-cspool -listenaddress"|\
+	"set-cspool -sipport"|\
+	"set-cspool -tlsport"|\
+	"set-cspool -internalwebfqdn"|\
+	"set-cspool -externalwebfqdn"|\
+	"set-cspool -internalhttpport"|\
+	"set-cspool -internalhttpsport"|\
+	"set-cspool -externalhttpport"|\
+	"set-cspool -externalhttpsport"|\
+	"set-cspool -sshport") _ucsh_reply=(@none) ;;
+	"set-cspool -identity") _ucsh_reply=(@live) ;;
+	"set-cspool -site") _ucsh_reply=(@live) ;;
+	"set-cspool #0") _ucsh_reply=(@param -Identity) ;;
+	"set-csregistrarconfiguration -passthru") _ucsh_reply=(@switch) ;;
+	"set-csregistrarconfiguration -minendpointexpiration"|\
+	"set-csregistrarconfiguration -maxendpointexpiration"|\
+	"set-csregistrarconfiguration -defaultendpointexpiration"|\
+	"set-csregistrarconfiguration -maxendpointsperuser") _ucsh_reply=(@none) ;;
+	"set-csregistrarconfiguration -identity") _ucsh_reply=(@live) ;;
+	"set-csregistrarconfiguration -enabledhcpserver") _ucsh_reply=('$true' '$false') ;;
+	"set-csregistrarconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"set-cssite -passthru") _ucsh_reply=(@switch) ;;
+	"set-cssite -displayname"|\
+	"set-cssite -description"|\
+	"set-cssite -city"|\
+	"set-cssite -state"|\
+	"set-cssite -countrycode"|\
+	"set-cssite -subnets") _ucsh_reply=(@none) ;;
+	"set-cssite -identity") _ucsh_reply=(@live) ;;
+	"set-cssite #0") _ucsh_reply=(@param -Identity) ;;
+	"set-cstestdevice -passthru") _ucsh_reply=(@switch) ;;
+	"set-cstestdevice -identifier"|\
+	"set-cstestdevice -name") _ucsh_reply=(@none) ;;
+	"set-cstestdevice -identity") _ucsh_reply=(@live) ;;
+	"set-cstestdevice -identifiertype") _ucsh_reply=(MacAddress SerialNumber) ;;
+	"set-cstestdevice #0") _ucsh_reply=(@param -Identity) ;;
+	"set-csucphoneconfiguration -passthru") _ucsh_reply=(@switch) ;;
+	"set-csucphoneconfiguration -phonelocktimeout"|\
+	"set-csucphoneconfiguration -minphonepinlength"|\
+	"set-csucphoneconfiguration -voicediffservtag"|\
+	"set-csucphoneconfiguration -voice8021p"|\
+	"set-csucphoneconfiguration -calendarpollinterval") _ucsh_reply=(@none) ;;
+	"set-csucphoneconfiguration -identity") _ucsh_reply=(@live) ;;
+	"set-csucphoneconfiguration -enforcephonelock") _ucsh_reply=('$true' '$false') ;;
+	"set-csucphoneconfiguration -sipsecuritymode") _ucsh_reply=(Low Medium High) ;;
+	"set-csucphoneconfiguration -logginglevel") _ucsh_reply=(Off Low Medium High) ;;
+	"set-csucphoneconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"set-csuser -passthru") _ucsh_reply=(@switch) ;;
+	"set-csuser -sipaddress"|\
+	"set-csuser -lineuri"|\
+	"set-csuser -displayname") _ucsh_reply=(@none) ;;
+	"set-csuser -identity") _ucsh_reply=(@live) ;;
+	"set-csuser -enabled") _ucsh_reply=('$true' '$false') ;;
+	"set-csuser -registrarpool") _ucsh_reply=(@live) ;;
+	"set-csuser #0") _ucsh_reply=(@param -Identity) ;;
 	"sort-object -descending"|\
 	"sort-object -unique"|\
 	"sort-object -casesensitive") _ucsh_reply=(@switch) ;;
 	"sort-object -property"|\
 	"sort-object -inputobject") _ucsh_reply=(@none) ;;
 	"sort-object #0") _ucsh_reply=(@param -Property) ;;
+	"start-csservice -passthru") _ucsh_reply=(@switch) ;;
+	"start-csservice -identity") _ucsh_reply=(@live) ;;
+	"start-csservice #0") _ucsh_reply=(@param -Identity) ;;
+	"stop-csservice -passthru") _ucsh_reply=(@switch) ;;
+	"stop-csservice -identity") _ucsh_reply=(@live) ;;
+	"stop-csservice #0") _ucsh_reply=(@param -Identity) ;;
+	"unlock-csclientpin -identity") _ucsh_reply=(@live) ;;
+	"unlock-csclientpin #0") _ucsh_reply=(@param -Identity) ;;
 	"where-object -eq"|\
 	"where-object -ne"|\
 	"where-object -gt"|\

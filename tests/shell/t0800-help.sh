@@ -170,7 +170,7 @@ test_expect_success 'Get-Command -Noun, with wildcards, and with -Verb' '
 '
 
 test_expect_success 'Get-Command NAME-PATTERN, and an alias' '
-	$UCSH -c "Get-Command Get-*e* | ForEach-Object { \$_.Name }" >actual &&
+	$UCSH -c "Get-Command Get-?e* | ForEach-Object { \$_.Name }" >actual &&
 	printf "Get-Help\nGet-Member\n" >expect &&
 	test_cmp expect actual &&
 	$UCSH -c "(Get-Command gcm).Name" >actual &&
