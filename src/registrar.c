@@ -89,6 +89,7 @@ struct registrar {
 	struct event *expiry;
 	time_t next_expiry;
 	/* configuration */
+	json_t *pool;         /* the pool as last read */
 	json_t *domains;      /* lower-cased SIP domains of the pool */
 	long min_exp, max_exp, def_exp, max_endpoints;
 	/* what the store held when we last looked */
@@ -471,7 +472,14 @@ static void batch_add_reply(struct registrar *r, const struct sip_peer *to, stru
 static void config_load(struct registrar *r)
 {
 	struct ucsh_err err;
-	json_t *pool = r->d->pool, *v, *cfg = NULL;
+	json_t *pool, *v, *cfg = NULL;
+	/* The pool as the store has it now: Start-CsService right after
+	 * Set-CsPool must not bind the old ports (the daemon re-reads it only
+	 * every half second). */
+	if (store_get(r->d->store, "Pool", r->d->pool_id, &pool, &err) != 1)
+		pool = json_incref(r->d->pool);
+	json_decref(r->pool);
+	r->pool = pool;
 	size_t i;
 	json_decref(r->domains);
 	r->domains = json_array();
@@ -1228,7 +1236,7 @@ static char *store_dir(const char *uri)
 
 static int listen_all(struct registrar *r, struct ucsh_err *err)
 {
-	json_t *pool = r->d->pool, *addrs = json_object_get(pool, "ListenAddress"), *v;
+	json_t *pool = r->pool, *addrs = json_object_get(pool, "ListenAddress"), *v;
 	long sip_port = int_of(pool, "SipPort", 5060), tls_port = int_of(pool, "TlsPort", 5061);
 	SSL_CTX *tls = NULL;
 	size_t i, n = json_array_size(addrs);
@@ -1271,6 +1279,7 @@ static void registrar_teardown(struct registrar *r)
 	json_decref(r->batch.phones);
 	free(r->batch.replies);
 	json_decref(r->domains);
+	json_decref(r->pool);
 	json_decref(r->ext_map);
 	struct daemon *d = r->d;
 	secret_wipe(r, sizeof(*r));
@@ -1336,6 +1345,15 @@ static void registrar_stop(struct service *svc)
 	registrar_teardown(r);
 }
 
+static bool same_listeners(const json_t *a, const json_t *b)
+{
+	static const char *const props[] = { "ListenAddress", "SipPort", "TlsPort" };
+	for (size_t i = 0; i < UCSH_ARRAY_LEN(props); i++)
+		if (!json_equal(json_object_get(a, props[i]), json_object_get(b, props[i])))
+			return false;
+	return true;
+}
+
 static void registrar_reload(struct service *svc)
 {
 	struct registrar *r = svc->impl;
@@ -1343,7 +1361,12 @@ static void registrar_reload(struct service *svc)
 	long long seq;
 	if (!r || !r->tp)
 		return;
+	json_t *old = json_incref(r->pool);
 	config_load(r);
+	if (!same_listeners(old, r->pool))
+		log_notice("the pool's addresses or ports changed: Stop-CsService and "
+			   "Start-CsService Registrar apply them");
+	json_decref(old);
 	batch_flush(r);
 	if (store_changes(r->d->store, "Registration", &seq, &err) == 0 && seq != r->reg_seq)
 		r->reg_stale = true;
