@@ -66,6 +66,7 @@ struct batch {
 	json_t *puts;         /* Registration rows */
 	json_t *dels;         /* Registration identities */
 	json_t *phones;       /* MAC -> Phone row */
+	json_t *failures;     /* SipAddress -> {"p": principal, "n": wrong PINs} */
 	struct reply *replies;
 	size_t nreplies, cap;
 	struct event *ev;
@@ -408,11 +409,27 @@ static void send_failed(struct registrar *r, const struct reply *rp)
 	sb_free(&sb);
 }
 
+static void record_failure(struct registrar *r, const json_t *principal, long n);
+
+/* The wrong PINs of this turn, counted after their 403s have gone: the
+ * answer to a wrong PIN must not wait for a write that an unknown user's
+ * answer does not wait for, or its timing would tell them apart. */
+static void failures_flush(struct registrar *r)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(r->batch.failures, k, v)
+		record_failure(r, json_object_get(v, "p"), (long)json_integer_value(json_object_get(v, "n")));
+	json_object_clear(r->batch.failures);
+}
+
 static void batch_flush(struct registrar *r)
 {
 	struct batch *bt = &r->batch;
 	struct ucsh_err err;
 	bt->scheduled = false;
+	if (json_object_size(bt->failures))
+		failures_flush(r);
 	if (bt->nreplies == 0)
 		return;
 	bool wrote = json_array_size(bt->puts) || json_array_size(bt->dels) ||
@@ -444,6 +461,27 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	batch_flush(arg);
 }
 
+static void batch_schedule(struct batch *bt)
+{
+	if (!bt->scheduled) {
+		struct timeval zero = { 0, 0 };
+		event_add(bt->ev, &zero);
+		bt->scheduled = true;
+	}
+}
+
+/* Count a wrong PIN of principal at the end of this turn. */
+static void batch_add_failure(struct registrar *r, json_t *principal)
+{
+	const char *sip = str_of(principal, "SipAddress");
+	json_t *f = json_object_get(r->batch.failures, sip);
+	if (f)
+		json_object_set_new(f, "n", json_integer(json_integer_value(json_object_get(f, "n")) + 1));
+	else
+		json_object_set_new(r->batch.failures, sip, json_pack("{s:O, s:i}", "p", principal, "n", 1));
+	batch_schedule(&r->batch);
+}
+
 /* Queue an answer for after the commit; the commit runs once the loop has
  * handled what is readable now (a zero timeout fires after this turn's I/O). */
 static void batch_add_reply(struct registrar *r, const struct sip_peer *to, struct strbuf *sb)
@@ -458,11 +496,7 @@ static void batch_add_reply(struct registrar *r, const struct sip_peer *to, stru
 	rp->txn = r->cur_txn;
 	rp->len = sb->len;
 	rp->data = sb_detach(sb);
-	if (!bt->scheduled) {
-		struct timeval zero = { 0, 0 };
-		event_add(bt->ev, &zero);
-		bt->scheduled = true;
-	}
+	batch_schedule(bt);
 	if (bt->nreplies >= BATCH_MAX)
 		batch_flush(r);
 }
@@ -618,9 +652,9 @@ static long max_attempts(struct registrar *r, const json_t *principal)
 	return max;
 }
 
-/* Count a wrong PIN and lock at the policy's limit. Its own transaction:
+/* Count n wrong PINs and lock at the policy's limit. Its own transaction:
  * failures are rare and must count even if nothing else commits. */
-static void record_failure(struct registrar *r, const json_t *principal)
+static void record_failure(struct registrar *r, const json_t *principal, long n)
 {
 	struct ucsh_err err;
 	struct store *st = r->d->store;
@@ -631,7 +665,7 @@ static void record_failure(struct registrar *r, const json_t *principal)
 		goto out;
 	if (store_get(st, "ClientPin", sip, &pin, &err) == 1 &&
 	    !json_is_true(json_object_get(pin, "IsLockedOut"))) {
-		long failed = int_of(pin, "FailedAttempts", 0) + 1;
+		long failed = int_of(pin, "FailedAttempts", 0) + n;
 		json_t *ch = json_pack("{s:I, s:b}", "FailedAttempts", (json_int_t)failed,
 				       "IsLockedOut", failed >= max);
 		store_update(st, "ClientPin", sip, ch, &err);
@@ -712,7 +746,7 @@ static enum auth_result authenticate(struct registrar *r, const struct sip_msg *
 		*principal = json_incref(who);
 		res = AUTH_OK;
 	} else if (v == DIGEST_DENIED && ha1 && !locked) {
-		record_failure(r, who);
+		batch_add_failure(r, who);
 	}
 	if (res == AUTH_FORBIDDEN) /* for the admin: who, and why; never a credential */
 		log_info("sign-in refused for '%s': %s", c.username,
@@ -1277,6 +1311,7 @@ static void registrar_teardown(struct registrar *r)
 	json_decref(r->batch.puts);
 	json_decref(r->batch.dels);
 	json_decref(r->batch.phones);
+	json_decref(r->batch.failures);
 	free(r->batch.replies);
 	json_decref(r->domains);
 	json_decref(r->pool);
@@ -1296,6 +1331,7 @@ static int registrar_setup(struct registrar *r, struct ucsh_err *err)
 	r->batch.puts = json_array();
 	r->batch.dels = json_array();
 	r->batch.phones = json_object();
+	r->batch.failures = json_object();
 	r->msg = sip_msg_new();
 	r->txns = sip_txn_cache_new(0, 0);
 	if (!(r->digest = digest_server_new(0, 0, err)) ||
