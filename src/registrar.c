@@ -98,6 +98,7 @@ struct registrar {
 	bool reg_stale;       /* someone else changed Registration: re-read */
 	json_t *ext_map;      /* extension -> [SipAddress, ...] */
 	char dummy_ha1[SECRET_HA1_HEX_LEN];
+	char *decoy_pin;      /* some ClientPin identity, read for unknown names */
 	char tag[12];
 	unsigned long tag_seq;
 	struct counters n;
@@ -726,17 +727,22 @@ static enum auth_result authenticate(struct registrar *r, const struct sip_msg *
 		return rc > 0 ? AUTH_CHALLENGE : AUTH_BAD;
 	json_t *who = strcasecmp(c.realm, realm) == 0 ? principal_find(r, c.username, realm) : NULL;
 	json_t *pin = NULL;
-	if (who)
-		store_get(r->d->store, "ClientPin", str_of(who, "SipAddress"), &pin, err);
+	/* An unknown name reads a real PIN row too (and finds no HA1 in it for
+	 * that name), so both paths do the same store work. */
+	const char *pin_key = who ? str_of(who, "SipAddress") : r->decoy_pin;
+	if (pin_key)
+		store_get(r->d->store, "ClientPin", pin_key, &pin, err);
 	char key[DIGEST_MAX_USERNAME + DIGEST_MAX_REALM + 2];
 	snprintf(key, sizeof(key), "%s:%s", c.username, realm);
 	const char *ha1 = str_of(json_object_get(pin, c.alg == SECRET_SHA256 ? "Ha1Sha256" : "Ha1Md5"),
 				 key);
+	if (!who)
+		ha1 = NULL; /* the decoy's HA1s are never an unknown name's */
 	char *ruri = sipstr_dup(m->ruri_text);
 	enum digest_verdict v = digest_verify(r->digest, &c, realm, "REGISTER", ruri,
 					      ha1 ? ha1 : r->dummy_ha1, time(NULL), err);
 	free(ruri);
-	bool locked = json_is_true(json_object_get(pin, "IsLockedOut"));
+	bool locked = who && json_is_true(json_object_get(pin, "IsLockedOut"));
 	bool disabled = json_is_false(json_object_get(who, "Enabled"));
 	enum auth_result res = AUTH_FORBIDDEN;
 	if (v == DIGEST_STALE) {
@@ -1268,6 +1274,23 @@ static char *store_dir(const char *uri)
 								     home ? home : "/tmp");
 }
 
+/* The identity of some ClientPin row, or NULL when there is none. */
+static char *any_pin(struct registrar *r)
+{
+	struct store_cursor *cur;
+	struct store_query_opts opts = { .limit = 1 };
+	struct ucsh_err err;
+	json_t *row = NULL;
+	char *id = NULL;
+	if (store_query(r->d->store, "ClientPin", NULL, &opts, &cur, &err))
+		return NULL;
+	if (store_cursor_next(cur, &row, &err) == 1)
+		id = dup_or_null(str_of(row, "Identity"));
+	json_decref(row);
+	store_cursor_free(cur);
+	return id;
+}
+
 static int listen_all(struct registrar *r, struct ucsh_err *err)
 {
 	json_t *pool = r->pool, *addrs = json_object_get(pool, "ListenAddress"), *v;
@@ -1316,6 +1339,7 @@ static void registrar_teardown(struct registrar *r)
 	json_decref(r->domains);
 	json_decref(r->pool);
 	json_decref(r->ext_map);
+	free(r->decoy_pin);
 	struct daemon *d = r->d;
 	secret_wipe(r, sizeof(*r));
 	memset(r, 0, sizeof(*r));
@@ -1349,6 +1373,7 @@ static int registrar_setup(struct registrar *r, struct ucsh_err *err)
 		return err_set(err, "cannot set up the registrar's timers");
 	if (store_changes(r->d->store, "Registration", &r->reg_seq, err) || bindings_load(r, err))
 		return -1;
+	r->decoy_pin = any_pin(r);
 	r->tp = sip_transport_new(r->d->base, &lim, on_message, r);
 	if (listen_all(r, err))
 		return -1;
