@@ -1428,6 +1428,8 @@ static void registrar_reload(struct service *svc)
 		log_notice("the pool's addresses or ports changed: Stop-CsService and "
 			   "Start-CsService Registrar apply them");
 	json_decref(old);
+	if (!r->decoy_pin)
+		r->decoy_pin = any_pin(r);
 	batch_flush(r);
 	if (store_changes(r->d->store, "Registration", &seq, &err) == 0 && seq != r->reg_seq)
 		r->reg_stale = true;
