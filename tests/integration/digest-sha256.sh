@@ -12,7 +12,7 @@ unset UCSH_DIGEST_ALGORITHMS
 pick_ports
 setup_pool
 add_user ken 100 48213
-start_ucshd >/dev/null 2>&1
+start_registrar >/dev/null 2>&1
 
 cat >client.py <<'EOF'
 # client.py PORT TRANSPORT USER PIN [replay]: REGISTER, answer the first

@@ -26,7 +26,7 @@ port_busy() {
 
 # pick_ports: SIP_PORT (UDP+TCP), TLS_PORT, and LOCAL_PORT.. for the peers.
 pick_ports() {
-	base=$((25060 + ($$ % 50) * 8))
+	base=${1:-$((25060 + ($$ % 50) * 8))}
 	tries=0
 	while :; do
 		busy=0
@@ -64,6 +64,18 @@ start_ucshd() {
 		test "$(log_count "did not start")" -gt "${_bad:-0}" || ! kill -0 $UCSHD_PID 2>/dev/null' &&
 	test "$(log_count "Registrar started")" -gt "${_ok:-0}" &&
 	wait_until 'test -S "$TEST_DIR/store/ucshd.sock"' && kill -0 $UCSHD_PID
+}
+
+# start_registrar: start_ucshd, and when a test running beside this one
+# took the ports in the meantime, move to the next free block (twice at most).
+start_registrar() {
+	for _try in 1 2 3; do
+		start_ucshd && return 0
+		grep -q "Address already in use" "$TEST_DIR/ucshd.log" || return 1
+		stop_ucshd KILL
+		pick_ports $((25060 + (SIP_PORT - 25060 + 8 * (_try * 7)) % 800)) && setup_pool || return 1
+	done
+	return 1
 }
 
 stop_ucshd() {

@@ -12,7 +12,7 @@ trap 'stop_ucshd KILL' EXIT
 
 pick_ports
 setup_pool
-start_ucshd >/dev/null 2>&1
+start_registrar >/dev/null 2>&1
 
 cat >raw.py <<'EOF'
 # raw.py PORT CASE: prints what the case observed.

@@ -25,7 +25,7 @@ creds_csv wrong.csv ken 11111
 creds_csv nobody.csv nobody 48213
 creds_csv annwrong.csv ann 22222
 
-start_ucshd >/dev/null 2>&1
+start_registrar >/dev/null 2>&1
 test_expect_success 'ucshd starts its registrar on UDP, TCP and TLS, IPv4 and IPv6' '
 	$UCSH -c "(Get-CsService Registrar).Listen" >listen &&
 	test_grep "UDP 127.0.0.1:$SIP_PORT" listen && test_grep "TCP \[::1\]:$SIP_PORT" listen &&

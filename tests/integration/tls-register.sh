@@ -21,7 +21,7 @@ pick_ports
 setup_pool
 add_user ken 100 48213
 creds_csv ken.csv ken 48213
-start_ucshd >/dev/null 2>&1
+start_registrar >/dev/null 2>&1
 CA=$TEST_DIR/store/pki/ca.pem
 
 test_expect_success 'first start made a private CA and a pool certificate it signed' '
