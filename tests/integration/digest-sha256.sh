@@ -2,7 +2,7 @@
 # SHA-256 digest sign-in (RFC 8760), which none of the packaged peers
 # speaks (SIPp, sipsak and baresip are MD5 only): a small client in Python
 # answers the SHA-256 challenge that ucshd offers first, over UDP and TCP,
-# and a replayed nonce count is refused.
+# a replayed nonce count is refused, and a common area phone signs in.
 . "${UCSH_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/shell/test-lib.sh"
 . "$UCSH_SRC_DIR/tests/integration/registrar-lib.sh"
 need python3 sqlite3 ss
@@ -72,6 +72,12 @@ test_expect_success 'a wrong PIN under SHA-256 gets 403' '
 
 test_expect_success 'a replayed nonce count is refused' '
 	python3 client.py $SIP_PORT UDP ken 48213 replay >out && test "$(cat out)" = "200 403"
+'
+
+test_expect_success 'a common area phone signs in by its extension' '
+	$UCSH -c "New-CsCommonAreaPhone -LineURI '"'"'tel:+14255550150;ext=150'"'"' -RegistrarPool $UCSH_POOL_FQDN -DisplayName Lobby | Out-Null; Set-CsClientPin -Identity 150 -Pin 61842 | Out-Null" &&
+	python3 client.py $SIP_PORT UDP 150 61842 >out && test "$(cat out)" = 200 &&
+	test "$(store_rows "SELECT count(*) FROM registration WHERE User = '"'"'sip:cap-150@contoso.com'"'"'")" = 1
 '
 
 stop_ucshd TERM && drained=yes || drained=no
