@@ -537,11 +537,14 @@ struct txn {
 	size_t hnext;         /* next slot + 1 in the bucket's chain; 0 ends it */
 };
 
+#define TXN_MAX_BYTES (16u << 20) /* answers kept; the oldest go first past it */
+
 struct sip_txn_cache {
 	struct txn *ring;
 	size_t cap, nbuckets;
 	size_t *buckets;      /* slot + 1 of the chain's head; 0: empty */
-	uint64_t next_id;
+	uint64_t next_id, oldest_id;
+	size_t bytes;         /* held by keys and answers */
 	int lifetime;
 };
 
@@ -552,7 +555,7 @@ struct sip_txn_cache *sip_txn_cache_new(size_t max_entries, int lifetime)
 	c->nbuckets = c->cap;
 	c->ring = xcalloc(c->cap, sizeof(*c->ring));
 	c->buckets = xcalloc(c->nbuckets, sizeof(*c->buckets));
-	c->next_id = 1;
+	c->next_id = c->oldest_id = 1;
 	c->lifetime = lifetime > 0 ? lifetime : 32;
 	return c;
 }
@@ -588,6 +591,25 @@ static char *txn_key(const struct sip_msg *m)
 			 (unsigned)m->cseq, (int)m->method_name.n, m->method_name.p);
 }
 
+static void txn_unlink(struct sip_txn_cache *c, size_t slot);
+
+/* Drop the oldest entry still held. */
+static void txn_evict_oldest(struct sip_txn_cache *c)
+{
+	for (; c->oldest_id < c->next_id; c->oldest_id++) {
+		struct txn *t = &c->ring[c->oldest_id % c->cap];
+		if (t->id != c->oldest_id)
+			continue;
+		txn_unlink(c, (size_t)(c->oldest_id % c->cap));
+		c->bytes -= strlen(t->key) + t->len;
+		free(t->key);
+		free(t->resp);
+		*t = (struct txn){ 0 };
+		c->oldest_id++;
+		return;
+	}
+}
+
 static void txn_unlink(struct sip_txn_cache *c, size_t slot)
 {
 	size_t b = txn_hash(c->ring[slot].key) % c->nbuckets;
@@ -619,12 +641,10 @@ enum sip_txn_state sip_txn_lookup(struct sip_txn_cache *c, const struct sip_msg 
 	}
 	size_t slot = (size_t)(c->next_id % c->cap);
 	struct txn *t = &c->ring[slot];
-	if (t->id) { /* the oldest entry makes room */
-		txn_unlink(c, slot);
-		free(t->key);
-		free(t->resp);
-	}
+	if (t->id) /* the ring is full: its oldest entry makes room */
+		txn_evict_oldest(c);
 	*t = (struct txn){ .id = c->next_id++, .key = key, .t = now, .hnext = c->buckets[b] };
+	c->bytes += strlen(key);
 	c->buckets[b] = slot + 1;
 	*id = t->id;
 	return SIP_TXN_NEW;
@@ -638,4 +658,7 @@ void sip_txn_answer(struct sip_txn_cache *c, uint64_t id, const char *resp, size
 	t->resp = xmalloc(len);
 	memcpy(t->resp, resp, len);
 	t->len = len;
+	c->bytes += len;
+	while (c->bytes > TXN_MAX_BYTES && c->oldest_id < id)
+		txn_evict_oldest(c);
 }
