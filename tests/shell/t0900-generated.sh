@@ -12,6 +12,7 @@ SRC=$UCSH_SRC_DIR
 test_expect_success 'ucsh --generate runs on a copy of the tree' '
 	mkdir -p gen/man gen/completions &&
 	cp "$SRC"/man/* gen/man/ &&
+	rm gen/man/ucshd.8 && # written by hand, not generated
 	cp "$SRC"/completions/* gen/completions/ &&
 	$UCSH --generate gen
 '
@@ -19,7 +20,7 @@ test_expect_success 'ucsh --generate runs on a copy of the tree' '
 test_expect_success 'the committed man pages and completions are up to date' '
 	for dir in man completions
 	do
-		diff -r "$SRC/$dir" "gen/$dir" >diff || {
+		diff -r -x ucshd.8 "$SRC/$dir" "gen/$dir" >diff || {
 			cat diff
 			echo "stale generated files: run make generate"
 			exit 1
