@@ -111,4 +111,9 @@ extern const struct cmd_entry cmd_new_cstestdevice_entry;
 extern const struct cmd_entry cmd_set_cstestdevice_entry;
 extern const struct cmd_entry cmd_remove_cstestdevice_entry;
 
+/* registration.c */
+extern const struct cmd_entry cmd_get_csregistration_entry;
+extern const struct cmd_entry cmd_remove_csregistration_entry;
+extern const struct cmd_entry cmd_test_csregistration_entry;
+
 #endif

@@ -47,7 +47,7 @@ struct post_match {
  * the objects that pass, not the rows the store reads. */
 static int stream(struct cmd_ctx *ctx, struct store *st, const char *kind, const json_t *filter,
 		  const struct store_query_opts *opts, const json_t *script,
-		  const struct post_match *pm)
+		  const struct post_match *pm, void (*map)(json_t *obj))
 {
 	struct store_cursor *cur;
 	struct ucsh_err err;
@@ -66,6 +66,8 @@ static int stream(struct cmd_ctx *ctx, struct store *st, const char *kind, const
 	int rc = 0, status = 0;
 	while (status == 0 && left != 0 && (rc = store_cursor_next(cur, &obj, &err)) == 1) {
 		bool holds = true;
+		if (map)
+			map(obj);
 		if (pm) {
 			const char *v = json_string_value(json_object_get(obj, pm->prop));
 			holds = v && wildcard_match(pm->pattern, v);
@@ -86,13 +88,13 @@ static int stream(struct cmd_ctx *ctx, struct store *st, const char *kind, const
 
 static int query(struct cmd_ctx *ctx, const char *kind, const json_t *filter,
 		 const struct store_query_opts *opts, const json_t *script,
-		 const struct post_match *pm)
+		 const struct post_match *pm, void (*map)(json_t *obj))
 {
 	struct store *st = cmd_store(ctx);
 	if (!st)
 		return -1;
 	if (!script)
-		return stream(ctx, st, kind, filter, opts, NULL, pm);
+		return stream(ctx, st, kind, filter, opts, NULL, pm, map);
 	json_t *translated = NULL;
 	struct ucsh_err why;
 	err_clear(&why);
@@ -106,7 +108,7 @@ static int query(struct cmd_ctx *ctx, const char *kind, const json_t *filter,
 	} else {
 		cmd_verbose(ctx, "-Filter runs in the shell, object by object: %s", why.msg);
 	}
-	int rc = stream(ctx, st, kind, all, opts, script, pm);
+	int rc = stream(ctx, st, kind, all, opts, script, pm, map);
 	json_decref(translated);
 	json_decref(all);
 	return rc;
@@ -115,7 +117,14 @@ static int query(struct cmd_ctx *ctx, const char *kind, const json_t *filter,
 int storecmd_query(struct cmd_ctx *ctx, const char *kind, const json_t *filter,
 		   const struct store_query_opts *opts, const json_t *script)
 {
-	return query(ctx, kind, filter, opts, script, NULL);
+	return query(ctx, kind, filter, opts, script, NULL, NULL);
+}
+
+int storecmd_query_map(struct cmd_ctx *ctx, const char *kind, const json_t *filter,
+		       const struct store_query_opts *opts, const json_t *script,
+		       void (*map)(json_t *obj))
+{
+	return query(ctx, kind, filter, opts, script, NULL, map);
 }
 
 int storecmd_query_like(struct cmd_ctx *ctx, const char *kind, const char *prop,
@@ -130,7 +139,7 @@ int storecmd_query_like(struct cmd_ctx *ctx, const char *kind, const char *prop,
 	json_array_append_new(all, json_pack("{s:s,s:s,s:s}", "Property", prop, "Op", "like",
 					     "Value", coarse));
 	struct post_match pm = { prop, pattern };
-	int rc = query(ctx, kind, all, opts, script, pattern[plain] ? &pm : NULL);
+	int rc = query(ctx, kind, all, opts, script, pattern[plain] ? &pm : NULL, NULL);
 	json_decref(all);
 	free(coarse);
 	return rc;

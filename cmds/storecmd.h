@@ -29,6 +29,15 @@ int storecmd_query(struct cmd_ctx *ctx, const char *kind, const json_t *filter,
 		   const struct store_query_opts *opts, const json_t *script);
 
 /*
+ * storecmd_query with map(obj) applied to each object as the store returns
+ * it, before -Filter runs in the shell and before it is emitted: for
+ * properties computed from stored ones (a registration's ExpiresIn).
+ */
+int storecmd_query_map(struct cmd_ctx *ctx, const char *kind, const json_t *filter,
+		       const struct store_query_opts *opts, const json_t *script,
+		       void (*map)(json_t *obj));
+
+/*
  * storecmd_query for the objects whose property prop matches the wildcard
  * pattern (PowerShell's * ? and [a-z] sets), on top of filter (borrowed,
  * may be NULL). Sets the store cannot do are checked in the shell on the

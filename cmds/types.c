@@ -25,5 +25,7 @@ const struct type_view format_views[] = {
 	{ "PhoneModel", COLUMNS("Brand", "Model", "DeviceType", "RunsLyncPhoneEdition") },
 	{ "PhoneImportResult", COLUMNS("Imported", "Updated", "Failed", "Lines", "Path") },
 	{ "TestDevice", COLUMNS("Identity", "IdentifierType", "Identifier") },
+	{ "Registration", COLUMNS("User", "Contact", "Transport", "ExpiresIn", "Source", "UserAgent") },
+	{ "RegistrationTestStep", COLUMNS("Step", "Result", "Latency", "Detail") },
 	{ NULL, NULL },
 };

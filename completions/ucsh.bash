@@ -21,6 +21,7 @@ _ucsh_cmdlets=(
 	Get-CsPinPolicy
 	Get-CsPool
 	Get-CsRegistrarConfiguration
+	Get-CsRegistration
 	Get-CsService
 	Get-CsSite
 	Get-CsTestDevice
@@ -51,6 +52,7 @@ _ucsh_cmdlets=(
 	Remove-CsPinPolicy
 	Remove-CsPool
 	Remove-CsRegistrarConfiguration
+	Remove-CsRegistration
 	Remove-CsSite
 	Remove-CsTestDevice
 	Remove-CsUCPhoneConfiguration
@@ -70,6 +72,7 @@ _ucsh_cmdlets=(
 	Sort-Object sort
 	Start-CsService
 	Stop-CsService
+	Test-CsRegistration
 	Unlock-CsClientPin
 	Where-Object where '?'
 	Write-Error
@@ -119,6 +122,7 @@ _ucsh_params()
 	get-cspinpolicy) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
 	get-cspool) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
 	get-csregistrarconfiguration) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
+	get-csregistration) _ucsh_reply=(-Identity -Pool -Filter -ResultSize -Verbose -ErrorAction) ;;
 	get-csservice) _ucsh_reply=(-Identity -Verbose -ErrorAction) ;;
 	get-cssite) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
 	get-cstestdevice) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
@@ -149,6 +153,7 @@ _ucsh_params()
 	remove-cspinpolicy) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-cspool) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csregistrarconfiguration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-csregistration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-cssite) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-cstestdevice) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csucphoneconfiguration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -168,6 +173,7 @@ _ucsh_params()
 	sort-object) _ucsh_reply=(-Property -Descending -Unique -CaseSensitive -InputObject -Verbose -ErrorAction) ;;
 	start-csservice) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	stop-csservice) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	test-csregistration) _ucsh_reply=(-UserSipAddress -Pin -Transport -Registrar -Expires -CaFile -TimeoutSeconds -Verbose -ErrorAction) ;;
 	unlock-csclientpin) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	where-object) _ucsh_reply=(-FilterScript -Property -Value -EQ -NE -GT -GE -LT -LE -Like -NotLike -Match -NotMatch -Contains -NotContains -In -NotIn -CEQ -CNE -CLike -CNotLike -CMatch -CContains -CIn -Not -InputObject -Verbose -ErrorAction) ;;
 	write-error) _ucsh_reply=(-Message -Verbose -ErrorAction) ;;
@@ -265,6 +271,11 @@ _ucsh_values()
 	"get-csregistrarconfiguration -filter") _ucsh_reply=(@none) ;;
 	"get-csregistrarconfiguration -identity") _ucsh_reply=(@live) ;;
 	"get-csregistrarconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csregistration -filter"|\
+	"get-csregistration -resultsize") _ucsh_reply=(@none) ;;
+	"get-csregistration -identity") _ucsh_reply=(@live) ;;
+	"get-csregistration -pool") _ucsh_reply=(@live) ;;
+	"get-csregistration #0") _ucsh_reply=(@param -Identity) ;;
 	"get-csservice -identity") _ucsh_reply=(@live) ;;
 	"get-csservice #0") _ucsh_reply=(@param -Identity) ;;
 	"get-cssite -filter") _ucsh_reply=(@none) ;;
@@ -426,6 +437,8 @@ _ucsh_values()
 	"remove-cspool #0") _ucsh_reply=(@param -Identity) ;;
 	"remove-csregistrarconfiguration -identity") _ucsh_reply=(@live) ;;
 	"remove-csregistrarconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-csregistration -identity") _ucsh_reply=(@live) ;;
+	"remove-csregistration #0") _ucsh_reply=(@param -Identity) ;;
 	"remove-cssite -identity") _ucsh_reply=(@live) ;;
 	"remove-cssite #0") _ucsh_reply=(@param -Identity) ;;
 	"remove-cstestdevice -identity") _ucsh_reply=(@live) ;;
@@ -558,6 +571,15 @@ _ucsh_values()
 	"stop-csservice -passthru") _ucsh_reply=(@switch) ;;
 	"stop-csservice -identity") _ucsh_reply=(@live) ;;
 	"stop-csservice #0") _ucsh_reply=(@param -Identity) ;;
+	"test-csregistration -pin"|\
+	"test-csregistration -registrar"|\
+	"test-csregistration -expires"|\
+	"test-csregistration -cafile"|\
+	"test-csregistration -timeoutseconds") _ucsh_reply=(@none) ;;
+	"test-csregistration -usersipaddress"|\
+	"test-csregistration -sipaddress") _ucsh_reply=(@live) ;;
+	"test-csregistration -transport") _ucsh_reply=(udp tcp tls) ;;
+	"test-csregistration #0") _ucsh_reply=(@param -UserSipAddress) ;;
 	"unlock-csclientpin -identity") _ucsh_reply=(@live) ;;
 	"unlock-csclientpin #0") _ucsh_reply=(@param -Identity) ;;
 	"where-object -eq"|\
