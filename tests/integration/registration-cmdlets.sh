@@ -63,6 +63,14 @@ test_expect_success 'over TLS the pool certificate is verified against the priva
 	test "$(bindings_of ken)" = 3
 '
 
+test_expect_success 'IPv6: -Registrar [::1]:port over UDP, then unregistered' '
+	$UCSH -o json -c "Test-CsRegistration sip:ken@$DOMAIN -Pin 48213 -Transport udp -Registrar [::1]:$SIP_PORT -Expires 0" >p.json &&
+	jq -r ".[] | .Step + \" \" + .Result + \" \" + .Detail" p.json >got &&
+	test_grep "^Connect Pass UDP \[::1\]:[0-9]* -> \[::1\]:$SIP_PORT$" got &&
+	test_grep "^Unregister Pass 200 OK" got &&
+	test "$(bindings_of ken)" = 3
+'
+
 test_expect_success 'TLS with -CaFile of another CA fails at TlsHandshake and exits 1' '
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
 		-subj /CN=other -keyout other.key -out other.pem >/dev/null 2>&1 &&
@@ -205,6 +213,15 @@ test_expect_success 'Remove-CsRegistration -Identity USER drops all of its bindi
 test_expect_success 'a binding id that does not exist is an error' '
 	test_must_fail $UCSH -c "Remove-CsRegistration -Identity 0123456789abcdef -Force" 2>err &&
 	test_grep "0123456789abcdef" err
+'
+
+test_expect_success 'a common area phone: listed by its extension, removed by its display name' '
+	$UCSH -c "New-CsCommonAreaPhone -LineURI '"'"'tel:+14255550150;ext=150'"'"' -RegistrarPool $UCSH_POOL_FQDN -DisplayName Lobby | Out-Null; Set-CsClientPin -Identity 150 -Pin 61842 | Out-Null" &&
+	probe cap-150 61842 tcp &&
+	test "$(live 150)" = "$(jq -r ".[] | select(.Step == \"Connect\") | .Detail" probe.json |
+		sed "s/^TCP \([^ ]*\) .*/sip:cap-150@\1;transport=tcp/")" &&
+	$UCSH -c "Remove-CsRegistration -Identity Lobby -Force" &&
+	test "$(live 150 | wc -l)" = 0 && test "$(live | wc -l)" = 3
 '
 
 # Restart at the top level: test bodies run in subshells, and the EXIT
