@@ -131,7 +131,8 @@ static json_t *convert_one(const struct cmd_param *p, json_t *v, struct ucsh_err
 		return json_is_integer(v) ? json_incref(v) : json_real(d);
 	case PT_TIMESPAN: {
 		char *s = value_to_string(v);
-		bool ok = !json_is_object(v) && !json_is_array(v) && bind_parse_timespan(s, &d);
+		bool ok = !json_is_object(v) && !json_is_array(v) && bind_parse_timespan(s, &d) &&
+			  d < 9e15; /* seconds that fit an integer, not a float's infinity */
 		free(s);
 		if (!ok)
 			return convert_fail(p, v, "a time span (90s, 15m, 1h, 7d or hh:mm:ss)", err);

@@ -647,7 +647,8 @@ static struct ast *parse_arg_primary(struct parser *p)
 	if (ty == T_WORD || ty == T_NUMBER) {
 		next(p, LEX_ARG, &t);
 		if (t.type == T_NUMBER) {
-			a = literal(t.is_int ? json_integer((json_int_t)t.num) : json_real(t.num), &t);
+			bool fits = t.is_int && t.num >= -9.2e18 && t.num <= 9.2e18;
+			a = literal(fits ? json_integer((json_int_t)t.num) : json_real(t.num), &t);
 			a->text = xstrdup(t.text); /* keep the spelling: 007 stays "007" as a string */
 		} else {
 			a = ast_new(AST_WORD, t.line, t.col);
@@ -976,7 +977,7 @@ static struct ast *try_assignment(struct parser *p)
 	p->err = &scratch;
 	struct ast *target = parse_postfix(p, parse_primary(p));
 	p->err = keep;
-	struct token t;
+	struct token t = { 0 }; /* not read when the target failed to parse */
 	if (!target || p->status != PARSE_OK || peek(p, LEX_EXPR, &t) != T_ASSIGN) {
 		if (target)
 			token_free(&t);
