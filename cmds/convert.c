@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "format.h"
 #include "value.h"
 
 #define ALIASES(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -81,35 +82,6 @@ static json_t *json_for(const json_t *v, int level, int depth, bool *truncated)
 	return json_incref((json_t *)v);
 }
 
-/* Digits a real needs to read back exactly: 0.1 is "0.1", not Jansson's 17 digits. */
-static int real_digits(const json_t *v)
-{
-	int most = 1;
-	size_t i;
-	const char *k;
-	json_t *it;
-	if (json_is_real(v)) {
-		char buf[40];
-		for (int p = 1; p < 17; p++) {
-			snprintf(buf, sizeof(buf), "%.*g", p, json_real_value(v));
-			if (strtod(buf, NULL) == json_real_value(v))
-				return p;
-		}
-		return 17;
-	}
-	if (json_is_array(v))
-		json_array_foreach(v, i, it) {
-			int d = real_digits(it);
-			most = d > most ? d : most;
-		}
-	if (json_is_object(v))
-		json_object_foreach((json_t *)v, k, it) {
-			int d = real_digits(it);
-			most = d > most ? d : most;
-		}
-	return most;
-}
-
 static int to_json_end(struct cmd_ctx *ctx)
 {
 	struct to_json *tj = ctx->state;
@@ -120,7 +92,7 @@ static int to_json_end(struct cmd_ctx *ctx)
 	bool truncated = false;
 	json_t *doc = json_for(whole ? tj->items : json_array_get(tj->items, 0), 0, depth,
 			       &truncated);
-	size_t flags = JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(real_digits(doc)) |
+	size_t flags = JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(format_real_precision(doc)) |
 		       (cmd_arg_bool(ctx, "Compress") ? JSON_COMPACT : JSON_INDENT(2));
 	char *text = json_dumps(doc, flags);
 	json_decref(doc);

@@ -9,7 +9,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cmds.h"
@@ -49,13 +48,8 @@ static json_t *complete_cmdlet_name(struct shell *sh, const char *prefix)
 /* Help is wrapped to the terminal, or to 80 columns when it goes elsewhere. */
 static int help_width(const struct shell *sh)
 {
-	struct winsize ws;
-	if (sh->width > 0)
-		return sh->width;
-	if (isatty(fileno(sh->out)) && ioctl(fileno(sh->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col)
-		return ws.ws_col;
-	const char *cols = getenv("COLUMNS");
-	return cols && atoi(cols) > 20 ? atoi(cols) : 80;
+	int cols = shell_terminal_width(sh);
+	return cols ? cols : 80;
 }
 
 /* Write text down the pipeline one line at a time, as PowerShell's help does. */

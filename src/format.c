@@ -734,7 +734,7 @@ static int real_digits(double d)
 	return 17;
 }
 
-static int json_digits(const json_t *v)
+int format_real_precision(const json_t *v)
 {
 	int most = 1;
 	size_t i;
@@ -744,12 +744,12 @@ static int json_digits(const json_t *v)
 		return real_digits(json_real_value(v));
 	if (json_is_array(v))
 		json_array_foreach(v, i, it) {
-			int d = json_digits(it);
+			int d = format_real_precision(it);
 			most = d > most ? d : most;
 		}
 	if (json_is_object(v))
 		json_object_foreach((json_t *)v, k, it) {
-			int d = json_digits(it);
+			int d = format_real_precision(it);
 			most = d > most ? d : most;
 		}
 	return most;
@@ -760,7 +760,7 @@ static int json_digits(const json_t *v)
 static void json_dump_value(struct formatter *f, const json_t *v, bool in_array)
 {
 	size_t flags = JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER |
-		       JSON_REAL_PRECISION(json_digits(v));
+		       JSON_REAL_PRECISION(format_real_precision(v));
 	char *s = json_dumps(v, flags);
 	if (!s)
 		return;

@@ -42,6 +42,11 @@ void formatter_finish(struct formatter *f);
 /* Text of one cell: strings as they are, numbers in short form, arrays as
  * {a, b}, objects as @{k=v; ...}, null as empty. Caller frees. */
 char *format_cell(const json_t *v);
+/* The digits the reals in v (searched through arrays and objects) need to
+ * read back exactly, for JSON_REAL_PRECISION: 0.1 is written "0.1", not
+ * with Jansson's 17 digits. */
+int format_real_precision(const json_t *v);
+
 /* Display width of a UTF-8 string (code points; wide East Asian = 2). */
 size_t format_display_width(const char *s);
 

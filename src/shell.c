@@ -98,7 +98,7 @@ struct format_sink {
 	struct formatter *fmt;
 };
 
-int shell_output_width(const struct shell *sh)
+int shell_terminal_width(const struct shell *sh)
 {
 	struct winsize ws;
 	if (sh->width > 0)
@@ -106,8 +106,14 @@ int shell_output_width(const struct shell *sh)
 	if (isatty(fileno(sh->out)) && ioctl(fileno(sh->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col)
 		return ws.ws_col;
 	const char *cols = getenv("COLUMNS");
-	if (cols && atoi(cols) > 20)
-		return atoi(cols);
+	return cols && atoi(cols) > 20 ? atoi(cols) : 0;
+}
+
+int shell_output_width(const struct shell *sh)
+{
+	int cols = shell_terminal_width(sh);
+	if (cols)
+		return cols;
 	return isatty(fileno(sh->out)) ? 80 : 4096; /* a file or pipe gets whole lines */
 }
 

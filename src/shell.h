@@ -68,6 +68,8 @@ int shell_is_incomplete(const char *text);
 /* Columns for tables: the terminal's, $COLUMNS, or unlimited (4096) for a
  * file or pipe, so that redirected output is never cut. */
 int shell_output_width(const struct shell *sh);
+/* The width the user set or the terminal has (-width, the tty, $COLUMNS); 0 if none. */
+int shell_terminal_width(const struct shell *sh);
 
 /* Write an error record in the form `Cmdlet-Name : message`. */
 void shell_write_error(struct shell *sh, const char *cmdlet, const char *msg,
