@@ -13,6 +13,9 @@
 #      and runs the shared ladder ../shared/peers/registrar-ladder.sh on it;
 #   2. runs the shared ../shared/peers/run-peers.sh with SIP_PLAN=auth-wt:udp
 #      (Kamailio on 127.0.0.1:5070, fixtures from gen-data.sh);
+#   2b. with TLS=1 (default when stunnel4 is installed) the same over TLS 1.2 for
+#      both: Debian's SIPp has no TLS, so registrar/sipp-stunnel (SIPP_TLS) puts
+#      stunnel4 in front of SIPp's single TCP connection;
 #   3. restarts nothing: registers BINDINGS_PER_USER more contacts per user on
 #      ucshd (one SIPp run per contact port), counts the store's bindings and
 #      reads VmHWM/VmRSS from /proc/PID/status.
@@ -31,6 +34,8 @@
 #   UCSHD_SIP_PORT    ucshd's UDP/TCP port (default 5080; TLS = +1)
 #   BINDINGS_PER_USER extra contacts per user for the memory figure (default 10)
 #   QUIET_PCT, QUIET_WAIT  passed to the shared scripts (default 20 % / 20 s)
+#   TLS               1: also the TLS ladders (default 1 when stunnel4 is installed)
+#   UCSHD_TLS_RATES   ucshd's TLS ladder (default 500 1000 2000 3000 4000 5000 6000 8000 10000)
 #   KEEP=1            keep the work dir ($WORK) for inspection
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -47,6 +52,9 @@ KAM_RATES=${KAM_RATES:-"250 500 1000 1500 2000 2500 3000 4000 5000"}
 SIP_PORT=${UCSHD_SIP_PORT:-5080}
 TLS_PORT=$((SIP_PORT + 1))
 BINDINGS_PER_USER=${BINDINGS_PER_USER:-10}
+UCSHD_TLS_RATES=${UCSHD_TLS_RATES:-"500 1000 2000 3000 4000 5000 6000 8000 10000"}
+TLS=${TLS:-$(command -v stunnel4 >/dev/null && echo 1 || echo 0)}
+export SIPP_TLS=$SRC/tests/bench/registrar/sipp-stunnel
 export QUIET_PCT=${QUIET_PCT:-20} QUIET_WAIT=${QUIET_WAIT:-20}
 DOMAIN_U=contoso.com
 export UCSH_POOL_FQDN=pool01.contoso.com
@@ -134,6 +142,14 @@ RATES=$UCSHD_RATES SERVER_PID=$UPID USERS_CSV=$WORK/sipp-users.csv DOMAIN=$DOMAI
 	timeout 1800 "$PEERS/registrar-ladder.sh" 127.0.0.1 "$SIP_PORT" udp "$STEP_SECS" "$REPEATS" 2>&1 | tee -a "$REPORT"
 U_LINE=$(grep '^max_rate=' "$REPORT" | tail -1)
 host_note
+U_TLS_LINE=
+if [[ $TLS == 1 ]]; then
+	say "## ucshd tls ladder (SIPp -t t1 -> stunnel4 -> TLS 1.2 127.0.0.1:$TLS_PORT): $UCSHD_TLS_RATES"
+	RATES=$UCSHD_TLS_RATES SERVER_PID=$UPID USERS_CSV=$WORK/sipp-users.csv DOMAIN=$DOMAIN_U EXPIRES=600 \
+		timeout 1800 "$PEERS/registrar-ladder.sh" 127.0.0.1 "$TLS_PORT" tls "$STEP_SECS" "$REPEATS" 2>&1 | tee -a "$REPORT"
+	U_TLS_LINE=$(grep '^max_rate=' "$REPORT" | tail -1)
+	host_note
+fi
 
 ## 100,000 live bindings: BINDINGS_PER_USER more contacts per user (a port each)
 say "## ucshd: $BINDINGS_PER_USER x $N bindings (one SIPp run per contact port)"
@@ -155,9 +171,12 @@ grep -E "ERROR|error" "$WORK/ucshd.log" | head -3
 ## Kamailio, write-through, through the shared runner
 host_note
 say "## kamailio auth-wt udp ladder (run-peers.sh): $KAM_RATES"
-SIP_PLAN=auth-wt:udp RATES=$KAM_RATES STEP_SECS=$STEP_SECS REPEATS=$REPEATS BENCH_WORK=$WORK/peers \
+PLAN=auth-wt:udp
+[[ $TLS == 1 ]] && PLAN+=" auth-wt:tls"
+SIP_PLAN=$PLAN RATES=$KAM_RATES STEP_SECS=$STEP_SECS REPEATS=$REPEATS BENCH_WORK=$WORK/peers \
 	RESULTS=$WORK/kamailio-results.txt timeout 1800 "$PEERS/run-peers.sh" sip 2>&1 | tee -a "$REPORT"
 K_LINE=$(grep '^RESULT auth-wt:udp' "$WORK/kamailio-results.txt" | tail -1)
+K_TLS_LINE=$(grep '^RESULT auth-wt:tls' "$WORK/kamailio-results.txt" | tail -1)
 host_note
 
 ## summary
@@ -168,6 +187,15 @@ say "ucshd    max_rate=${ur:-?}/s p99=$(field median_p99_ms "$U_LINE")ms ucshd_c
 say "kamailio max_rate=${kr:-?}/s p99=$(field median_p99_ms "$K_LINE")ms kamailio_cpu=$(field median_server_cpu "$K_LINE") sipp_cpu=$(field median_sipp_cpu "$K_LINE") first_fail=$(field first_fail "$K_LINE") (auth-wt: usrloc write-through to SQLite, 1 worker)"
 if [[ $ur =~ ^[0-9]+$ && $kr =~ ^[0-9]+$ && $kr -gt 0 ]]; then
 	say "ratio ucshd/kamailio = $(awk -v a="$ur" -v b="$kr" 'BEGIN{printf "%.2f", a/b}')"
+fi
+if [[ $TLS == 1 ]]; then
+	utr=$(field max_rate "$U_TLS_LINE") ktr=$(field max_rate "$K_TLS_LINE")
+	say "=== the same over TLS 1.2, one connection (SIPp TCP -> stunnel4 -> TLS; stunnel's CPU is in other_cpu)"
+	say "ucshd    max_rate=${utr:-?}/s p99=$(field median_p99_ms "$U_TLS_LINE")ms ucshd_cpu=$(field median_server_cpu "$U_TLS_LINE") sipp_cpu=$(field median_sipp_cpu "$U_TLS_LINE") first_fail=$(field first_fail "$U_TLS_LINE")"
+	say "kamailio max_rate=${ktr:-?}/s p99=$(field median_p99_ms "$K_TLS_LINE")ms kamailio_cpu=$(field median_server_cpu "$K_TLS_LINE") sipp_cpu=$(field median_sipp_cpu "$K_TLS_LINE") first_fail=$(field first_fail "$K_TLS_LINE")"
+	if [[ $utr =~ ^[0-9]+$ && $ktr =~ ^[0-9]+$ && $ktr -gt 0 ]]; then
+		say "ratio ucshd/kamailio (TLS) = $(awk -v a="$utr" -v b="$ktr" 'BEGIN{printf "%.2f", a/b}')"
+	fi
 fi
 say "ucshd peak RSS (VmHWM) with $NB live bindings: $HWM kB ($((HWM / 1024)) MiB)"
 say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
