@@ -35,15 +35,19 @@ holds_pin() {
 
 test_expect_success 'the hard requirement: New-CsUser, Set-CsClientPin -Pin, Get-CsClientPinInfo shows IsPinSet True' '
 	$UCSH -c "Get-CsUser" &&
-	# the holder keeps the store open so that its WAL survives; its output
-	# goes to a file, so that it can never hold the TAP pipe open
-	$UCSH -c "Get-CsUser | Out-Null; Write-Output ready > ready.txt; while (\$true) { \$n += 1 }" \
+	# The holder keeps the store open so that its WAL survives. It writes its
+	# own PID (the shell may fork before exec, so $! can be a wrapper), its
+	# output goes to a file so it can never hold the TAP pipe open, and its
+	# loop is bounded in case the kill below is never reached.
+	sh -c "echo \$\$ >holder.pid; exec \"\$0\" -c \"\$1\"" "$UCSH" \
+		"Get-CsUser | Out-Null; Write-Output ready > ready.txt; while (\$n -lt 20000000) { \$n += 1 }" \
 		>holder.out 2>&1 &
-	holder=$! &&
+	i=0 && while ! test -s holder.pid; do i=$((i + 1)); test $i -lt 200 || break; sleep 0.05; done &&
+	holder=$(cat holder.pid) &&
 	i=0 && while ! test -s ready.txt; do i=$((i + 1)); test $i -lt 200 || break; sleep 0.05; done &&
 	$UCSH -c "New-CsUser -SipAddress sip:ken@contoso.com -LineURI ${SQ}tel:+14255550100;ext=100${SQ} -DisplayName ${SQ}Ken Myer${SQ}; Set-CsClientPin -Identity sip:ken@contoso.com -Pin 582913; Get-CsClientPinInfo -Identity sip:ken@contoso.com" >out 2>err &&
 	{ cp "$STORE_FILE" held.db && cp "$STORE_FILE-wal" held.db-wal; copied=$?; } ;
-	kill -TERM $holder; wait $holder;
+	kill -TERM $holder; wait;
 	test $copied = 0 &&
 	test -s held.db-wal &&
 	test ! -s err &&
