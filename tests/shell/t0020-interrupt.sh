@@ -13,7 +13,7 @@ wait_for() {
 }
 
 test_expect_success 'SIGINT stops a running script with status 130' '
-	$UCSH -c "Write-Output started > started.txt; while (\$true) { \$n += 1 }; Write-Output after" \
+	$UCSH -c "Write-Output started > started.txt; while (\$n -lt 50000000) { \$n += 1 }; Write-Output after" \
 		>out 2>err &
 	pid=$! &&
 	wait_for started.txt started &&
