@@ -21,30 +21,13 @@
 set -eu
 
 N=${1:-1000000}
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ucsh-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT INT TERM
 
 for tool in sqlite3 awk; do
 	command -v $tool >/dev/null || { echo "import-phones: needs $tool" >&2; exit 1; }
 done
 
-if [ -n "${UCSH:-}" ]; then
-	:
-elif [ -x "$SRC/_build/release/ucsh" ]; then
-	UCSH=$SRC/_build/release/ucsh
-else
-	[ -x "$SRC/configure" ] || { echo "import-phones: run autoreconf -fi first" >&2; exit 1; }
-	echo "building a release ucsh in $WORK/build ..."
-	mkdir "$WORK/build"
-	(cd "$WORK/build" && "$SRC/configure" --quiet CFLAGS=-O2 >/dev/null &&
-		make -j"$(nproc)" ucsh >/dev/null)
-	UCSH=$WORK/build/ucsh
-fi
-UCSH_STORE=$WORK/ucsh.db
-UCSH_POOL_FQDN=pool01.contoso.com
-export UCSH_STORE UCSH_POOL_FQDN
-cd "$WORK"
+NAME=import-phones
+. "$(dirname "$0")/lib.sh"
 
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))

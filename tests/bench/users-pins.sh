@@ -19,26 +19,9 @@
 set -eu
 
 N=${1:-10000}
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ucsh-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT INT TERM
 
-if [ -n "${UCSH:-}" ]; then
-	:
-elif [ -x "$SRC/_build/release/ucsh" ]; then
-	UCSH=$SRC/_build/release/ucsh
-else
-	[ -x "$SRC/configure" ] || { echo "users-pins: run autoreconf -fi first" >&2; exit 1; }
-	echo "building a release ucsh in $WORK/build ..."
-	mkdir "$WORK/build"
-	(cd "$WORK/build" && "$SRC/configure" --quiet CFLAGS=-O2 >/dev/null &&
-		make -j"$(nproc)" ucsh >/dev/null)
-	UCSH=$WORK/build/ucsh
-fi
-UCSH_STORE=$WORK/ucsh.db
-UCSH_POOL_FQDN=pool01.contoso.com
-export UCSH_STORE UCSH_POOL_FQDN
-cd "$WORK"
+NAME=users-pins
+. "$(dirname "$0")/lib.sh"
 
 # timed FILE CMD...: run CMD, its stdout into FILE; sets wall_ms and cpu_ms
 # (user + system: on a loaded machine wall time counts other work too).
