@@ -1,7 +1,7 @@
 # registrar-lib.sh: what the registrar's integration tests share, sourced
 # after tests/shell/test-lib.sh (which gives each test its own directory and
 # store). Every wait polls with a bound; only the PIDs started here are
-# stopped. Ports come from 25060 up, in steps of 8, the first block free.
+# stopped. Ports come from 25060 up, in blocks of 16, the first block free.
 
 UCSHD=${UCSHD:-$UCSH_BUILD_DIR/ucshd}
 SIPP_DIR=$UCSH_SRC_DIR/tests/integration/sipp
@@ -24,27 +24,34 @@ port_busy() {
 	ss -Htuan 2>/dev/null | awk '{print $5}' | grep -q ":$1\$"
 }
 
-# pick_ports: SIP_PORT (UDP+TCP), TLS_PORT, and LOCAL_PORT.. for the peers.
+# pick_ports: one block of 16 ports, the first free from 25060 up. SIP_PORT
+# (UDP+TCP), TLS_PORT, LOCAL_PORT.. and AUX_PORT.. for the peers, the web
+# sites (INT_HTTP_PORT, INT_HTTPS_PORT, EXT_HTTP_PORT, EXT_HTTPS_PORT) and
+# SSH_PORT; base+11..15 are free for a test's own use (SPARE_PORT..).
 pick_ports() {
-	base=${1:-$((25060 + ($$ % 50) * 8))}
+	base=${1:-$((25060 + ($$ % 100) * 16))}
 	tries=0
 	while :; do
-		busy=0
-		for p in $base $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5)); do
-			port_busy $p && busy=1
+		busy=0 i=0
+		while [ $i -lt 16 ]; do
+			port_busy $((base + i)) && busy=1
+			i=$((i + 1))
 		done
 		[ $busy = 0 ] && break
 		tries=$((tries + 1))
 		[ $tries -gt 100 ] && { echo "no free ports"; return 1; }
-		base=$((25060 + (base - 25060 + 8) % 800))
+		base=$((25060 + (base - 25060 + 16) % 1600))
 	done
 	SIP_PORT=$base TLS_PORT=$((base + 1)) LOCAL_PORT=$((base + 2)) LOCAL_PORT2=$((base + 3))
 	AUX_PORT=$((base + 4)) AUX_PORT2=$((base + 5))
+	INT_HTTP_PORT=$((base + 6)) INT_HTTPS_PORT=$((base + 7))
+	EXT_HTTP_PORT=$((base + 8)) EXT_HTTPS_PORT=$((base + 9)) SSH_PORT=$((base + 10))
+	SPARE_PORT=$((base + 11))
 }
 
 # The pool on our ports, loopback only, and the PIN policy of the tests.
 setup_pool() {
-	$UCSH -c "Set-CsPool $UCSH_POOL_FQDN -SipPort $SIP_PORT -TlsPort $TLS_PORT -ListenAddress 127.0.0.1,::1; Set-CsPinPolicy -AllowCommonPatterns \$true -MaximumLogonAttempts 3" >/dev/null
+	$UCSH -c "Set-CsPool $UCSH_POOL_FQDN -SipPort $SIP_PORT -TlsPort $TLS_PORT -InternalHttpPort $INT_HTTP_PORT -InternalHttpsPort $INT_HTTPS_PORT -ExternalHttpPort $EXT_HTTP_PORT -ExternalHttpsPort $EXT_HTTPS_PORT -SshPort $SSH_PORT -ListenAddress 127.0.0.1,::1; Set-CsPinPolicy -AllowCommonPatterns \$true -MaximumLogonAttempts 3" >/dev/null
 }
 
 # add_user NAME EXT PIN
@@ -73,7 +80,7 @@ start_registrar() {
 		start_ucshd && return 0
 		grep -q "Address already in use" "$TEST_DIR/ucshd.log" || return 1
 		stop_ucshd KILL
-		pick_ports $((25060 + (SIP_PORT - 25060 + 8 * (_try * 7)) % 800)) && setup_pool || return 1
+		pick_ports $((25060 + (SIP_PORT - 25060 + 16 * (_try * 7)) % 1600)) && setup_pool || return 1
 	done
 	return 1
 }
