@@ -1262,18 +1262,6 @@ static json_t *registrar_status(struct service *svc)
 
 /* ---- Service ops ------------------------------------------------------------- */
 
-/* The directory of the store file, where pki keeps its files. */
-static char *store_dir(const char *uri)
-{
-	const char *path = str_iprefix("sqlite://", uri) ? uri + 9 : uri;
-	const char *slash = strrchr(path, '/');
-	if (!str_iprefix("postgresql://", uri) && strcmp(path, ":memory:") != 0)
-		return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	return xdg && *xdg ? xasprintf("%s/ucsh", xdg) : xasprintf("%s/.local/share/ucsh",
-								     home ? home : "/tmp");
-}
-
 /* The identity of some ClientPin row, or NULL when there is none. */
 static char *any_pin(struct registrar *r)
 {

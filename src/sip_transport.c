@@ -22,6 +22,7 @@
 #include <openssl/err.h>
 
 #include "log.h"
+#include "net.h"
 
 #define UDP_BATCH 256          /* datagrams read per wake-up before yielding */
 #define UDP_RCVBUF (4 << 20)   /* absorbs bursts while a group commit runs */
@@ -72,26 +73,7 @@ const char *sip_proto_name(enum sip_proto p)
 
 void sip_peer_host(const struct sip_peer *p, char *host, size_t hostsz, unsigned *port)
 {
-	char serv[16];
-	if (getnameinfo((const struct sockaddr *)&p->addr, p->addrlen, host, (socklen_t)hostsz,
-			serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-		snprintf(host, hostsz, "?");
-		*port = 0;
-		return;
-	}
-	*port = (unsigned)atoi(serv);
-}
-
-/* The default soft limit (1024 descriptors) is below max_conns: raise it
- * as far as the hard limit allows. */
-static void raise_fd_limit(size_t want)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
-		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-		log_warning("cannot raise the descriptor limit to %zu", want);
+	net_addr_host(&p->addr, p->addrlen, host, hostsz, port);
 }
 
 struct sip_transport *sip_transport_new(struct event_base *base,
@@ -119,61 +101,17 @@ struct sip_transport *sip_transport_new(struct event_base *base,
 		tp->free_slots[i] = (uint32_t)(tp->lim.max_conns - 1 - i);
 	tp->nfree = tp->lim.max_conns;
 	tp->dgram = xmalloc(UDP_MAX_DGRAM + 1);
-	raise_fd_limit(tp->lim.max_conns + 256);
+	net_raise_fd_limit(tp->lim.max_conns + 256);
 	return tp;
 }
 
 /* ---- Addresses -------------------------------------------------------- */
 
-static int resolve(const char *addr, unsigned port, int family, struct sockaddr_storage *ss,
-		   socklen_t *len, struct ucsh_err *err)
-{
-	struct addrinfo hints = { .ai_family = family, .ai_flags = AI_NUMERICHOST | AI_PASSIVE,
-				  .ai_socktype = SOCK_DGRAM };
-	struct addrinfo *res = NULL;
-	char serv[8];
-	snprintf(serv, sizeof(serv), "%u", port);
-	int rc = getaddrinfo(addr, serv, &hints, &res);
-	if (rc != 0 || !res) {
-		if (res)
-			freeaddrinfo(res);
-		return err_set(err, "'%s' is not a numeric IPv4 or IPv6 address", addr ? addr : "*");
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
 static char *addr_name(enum sip_proto proto, const struct sockaddr_storage *ss, socklen_t len)
 {
-	struct sip_peer p = { .addrlen = len };
-	char host[INET6_ADDRSTRLEN + 1];
-	unsigned port;
-	memcpy(&p.addr, ss, len);
-	sip_peer_host(&p, host, sizeof(host), &port);
-	return ss->ss_family == AF_INET6 ? xasprintf("%s [%s]:%u", sip_proto_name(proto), host, port)
-					 : xasprintf("%s %s:%u", sip_proto_name(proto), host, port);
-}
-
-/* A bound, non-blocking socket. IPv6 sockets are IPv6-only, so that
- * "every address" is one IPv4 and one IPv6 socket on any kernel setting. */
-static int bound_socket(int type, const struct sockaddr_storage *ss, socklen_t len,
-			struct ucsh_err *err)
-{
-	int fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1;
-	if (fd < 0)
-		return err_set(err, "socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss->ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)ss, len) != 0) {
-		err_set(err, "bind: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
+	char text[NET_ADDR_TEXT_LEN];
+	net_addr_text(ss, len, text);
+	return xasprintf("%s %s", sip_proto_name(proto), text);
 }
 
 /* ---- UDP -------------------------------------------------------------- */
@@ -201,7 +139,7 @@ static int listen_udp(struct sip_transport *tp, struct listener *l,
 		      const struct sockaddr_storage *ss, socklen_t len, struct ucsh_err *err)
 {
 	int size = UDP_RCVBUF;
-	l->fd = bound_socket(SOCK_DGRAM, ss, len, err);
+	l->fd = net_bound_socket(SOCK_DGRAM, ss, len, err);
 	if (l->fd < 0)
 		return -1;
 	/* FORCE works as root past rmem_max; otherwise the plain call gets what the
@@ -369,7 +307,7 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 static int listen_stream(struct sip_transport *tp, struct listener *l,
 			 const struct sockaddr_storage *ss, socklen_t len, struct ucsh_err *err)
 {
-	int fd = bound_socket(SOCK_STREAM, ss, len, err);
+	int fd = net_bound_socket(SOCK_STREAM, ss, len, err);
 	if (fd < 0)
 		return -1;
 	l->lev = evconnlistener_new(tp->base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, 1024, fd);
@@ -434,16 +372,16 @@ int sip_transport_listen(struct sip_transport *tp, enum sip_proto proto, const c
 	if (proto == SIP_PROTO_TLS && !tls)
 		return err_set(err, "TLS needs a certificate");
 	if (addr) {
-		if (resolve(addr, port, AF_UNSPEC, &ss, &len, err))
+		if (net_resolve(addr, port, AF_UNSPEC, &ss, &len, err))
 			return -1;
 		return listen_one(tp, proto, &ss, len, tls, err);
 	}
-	if (resolve("0.0.0.0", port, AF_INET, &ss, &len, err) ||
+	if (net_resolve("0.0.0.0", port, AF_INET, &ss, &len, err) ||
 	    listen_one(tp, proto, &ss, len, tls, err))
 		return -1;
 	/* A host without IPv6 still serves IPv4. */
 	struct ucsh_err e6;
-	if (resolve("::", port, AF_INET6, &ss, &len, &e6) == 0 &&
+	if (net_resolve("::", port, AF_INET6, &ss, &len, &e6) == 0 &&
 	    listen_one(tp, proto, &ss, len, tls, &e6) != 0)
 		log_warning("%s", e6.msg);
 	return 0;

@@ -1626,3 +1626,14 @@ void store_set_busy_timeout(struct store *st, int ms)
 	st->busy_ms = ms < 0 ? 0 : ms;
 	st->ops->set_busy_timeout(st, st->busy_ms);
 }
+
+char *store_dir(const char *uri)
+{
+	const char *path = str_iprefix("sqlite://", uri) ? uri + 9 : uri;
+	const char *slash = strrchr(path, '/');
+	if (!str_iprefix("postgresql://", uri) && strcmp(path, ":memory:") != 0)
+		return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	return xdg && *xdg ? xasprintf("%s/ucsh", xdg)
+			   : xasprintf("%s/.local/share/ucsh", home ? home : "/tmp");
+}

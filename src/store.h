@@ -139,6 +139,11 @@ const char *store_default_uri(void);
 struct store *store_open(const char *uri, struct ucsh_err *err);
 /* Rolls back an open transaction. Free every cursor first. NULL is a no-op. */
 void store_close(struct store *st);
+
+/* The directory beside the store where ucshd keeps its files (the pki/,
+ * images/ and logs/ folders): the store file's directory, or for a shared
+ * or in-memory store $XDG_DATA_HOME/ucsh. Caller frees. */
+char *store_dir(const char *uri);
 const char *store_uri(const struct store *st); /* owned by st */
 /* How long a write waits for another writer before STORE_E_BUSY. */
 void store_set_busy_timeout(struct store *st, int ms);
