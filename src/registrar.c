@@ -22,6 +22,7 @@
 #include "pki.h"
 #include "secret.h"
 #include "sip.h"
+#include "signin.h"
 #include "sip_transport.h"
 #include "store.h"
 
@@ -94,11 +95,9 @@ struct registrar {
 	json_t *domains;      /* lower-cased SIP domains of the pool */
 	long min_exp, max_exp, def_exp, max_endpoints;
 	/* what the store held when we last looked */
-	long long reg_seq, user_seq, cap_seq;
+	long long reg_seq;
 	bool reg_stale;       /* someone else changed Registration: re-read */
-	json_t *ext_map;      /* extension -> [SipAddress, ...] */
-	char dummy_ha1[SECRET_HA1_HEX_LEN];
-	char *decoy_pin;      /* some ClientPin identity, read for unknown names */
+	struct signin signin;
 	char tag[12];
 	unsigned long tag_seq;
 	struct counters n;
@@ -410,8 +409,6 @@ static void send_failed(struct registrar *r, const struct reply *rp)
 	sb_free(&sb);
 }
 
-static void record_failure(struct registrar *r, const json_t *principal, long n);
-
 /* The wrong PINs of this turn, counted after their 403s have gone: the
  * answer to a wrong PIN must not wait for a write that an unknown user's
  * answer does not wait for, or its timing would tell them apart. */
@@ -420,7 +417,8 @@ static void failures_flush(struct registrar *r)
 	const char *k;
 	json_t *v;
 	json_object_foreach(r->batch.failures, k, v)
-		record_failure(r, json_object_get(v, "p"), (long)json_integer_value(json_object_get(v, "n")));
+		signin_record_failure(&r->signin, json_object_get(v, "p"),
+				      (long)json_integer_value(json_object_get(v, "n")));
 	json_object_clear(r->batch.failures);
 }
 
@@ -554,142 +552,14 @@ static const char *served_domain(struct registrar *r, struct sip_str host)
 	return NULL;
 }
 
-static void add_ext(json_t *map, const json_t *principal)
-{
-	const char *line = str_of(principal, "LineURI"), *sip = str_of(principal, "SipAddress");
-	const char *ext = line ? strstr(line, ";ext=") : NULL;
-	if (!ext || !sip)
-		return;
-	json_t *list = json_object_get(map, ext + 5);
-	if (!list)
-		json_object_set_new(map, ext + 5, list = json_array());
-	json_array_append_new(list, json_string(sip));
-}
 
-/* Extension -> SIP addresses, read again when users or common area phones
- * changed: so that signing in by extension needs no scan of the users. */
-static int ext_map_refresh(struct registrar *r, struct ucsh_err *err)
-{
-	static const char *const kinds[] = { "User", "CommonAreaPhone" };
-	long long us, cs;
-	if (store_changes(r->d->store, "User", &us, err) ||
-	    store_changes(r->d->store, "CommonAreaPhone", &cs, err))
-		return -1;
-	if (r->ext_map && us == r->user_seq && cs == r->cap_seq)
-		return 0;
-	json_t *map = json_object();
-	for (size_t k = 0; k < UCSH_ARRAY_LEN(kinds); k++) {
-		struct store_cursor *cur;
-		json_t *row;
-		json_t *filter = json_pack("[{s:s, s:s, s:s}]", "Property", "LineURI", "Op", "like",
-					   "Value", "*;ext=*");
-		int rc = store_query(r->d->store, kinds[k], filter, NULL, &cur, err);
-		json_decref(filter);
-		if (rc) {
-			json_decref(map);
-			return -1;
-		}
-		while ((rc = store_cursor_next(cur, &row, err)) == 1) {
-			add_ext(map, row);
-			json_decref(row);
-		}
-		store_cursor_free(cur);
-	}
-	json_decref(r->ext_map);
-	r->ext_map = map;
-	r->user_seq = us;
-	r->cap_seq = cs;
-	return 0;
-}
 
-/* The user or common area phone at sip; new reference or NULL. */
-static json_t *principal_get_sip(struct registrar *r, const char *sip)
-{
-	struct ucsh_err err;
-	json_t *p = NULL;
-	if (store_get(r->d->store, "User", sip, &p, &err) == 1)
-		return p;
-	if (store_get(r->d->store, "CommonAreaPhone", sip, &p, &err) == 1)
-		return p;
-	return NULL;
-}
 
-/* Who signs in as name (SIP user part or extension) in domain: new
- * reference or NULL. */
-static json_t *principal_find(struct registrar *r, const char *name, const char *domain)
-{
-	struct ucsh_err err;
-	if (!*name || strlen(name) > MAX_AOR)
-		return NULL;
-	char *sip = xasprintf("sip:%s@%s", name, domain);
-	json_t *p = principal_get_sip(r, sip);
-	free(sip);
-	if (p || ext_map_refresh(r, &err))
-		return p;
-	size_t i;
-	json_t *v;
-	json_array_foreach(json_object_get(r->ext_map, name), i, v) {
-		const char *s = json_string_value(v), *at = strrchr(s, '@');
-		if (at && strcasecmp(at + 1, domain) == 0)
-			return principal_get_sip(r, s);
-	}
-	return NULL;
-}
 
 /* ---- Sign-in and lockout ---------------------------------------------- */
 
-/* MaximumLogonAttempts of the principal's PIN policy (see registrar.h). */
-static long max_attempts(struct registrar *r, const json_t *principal)
-{
-	struct ucsh_err err;
-	json_t *pol = NULL;
-	const char *own = str_of(principal, "PinPolicy");
-	if (!own || store_get(r->d->store, "PinPolicy", own, &pol, &err) != 1)
-		store_get(r->d->store, "PinPolicy", "Global", &pol, &err);
-	long max = int_of(pol, "MaximumLogonAttempts", 0);
-	if (max <= 0)
-		max = int_of(pol, "MinPasswordLength", 5) <= 4 ? 10 : 25;
-	json_decref(pol);
-	return max;
-}
 
-/* Count n wrong PINs and lock at the policy's limit. Its own transaction:
- * failures are rare and must count even if nothing else commits. */
-static void record_failure(struct registrar *r, const json_t *principal, long n)
-{
-	struct ucsh_err err;
-	struct store *st = r->d->store;
-	const char *sip = str_of(principal, "SipAddress");
-	long max = max_attempts(r, principal);
-	json_t *pin = NULL;
-	if (store_begin(st, &err))
-		goto out;
-	if (store_get(st, "ClientPin", sip, &pin, &err) == 1 &&
-	    !json_is_true(json_object_get(pin, "IsLockedOut"))) {
-		long failed = int_of(pin, "FailedAttempts", 0) + n;
-		json_t *ch = json_pack("{s:I, s:b}", "FailedAttempts", (json_int_t)failed,
-				       "IsLockedOut", failed >= max);
-		store_update(st, "ClientPin", sip, ch, &err);
-		json_decref(ch);
-		if (failed >= max)
-			log_notice("the PIN of %s is locked after %ld failed sign-ins", sip, failed);
-	}
-	if (store_commit(st, &err) == 0)
-		goto out;
-	store_rollback(st, NULL);
-out:
-	json_decref(pin);
-}
 
-static void reset_failures(struct registrar *r, const json_t *principal, const json_t *pin)
-{
-	struct ucsh_err err;
-	if (int_of(pin, "FailedAttempts", 0) == 0)
-		return;
-	json_t *ch = json_pack("{s:i}", "FailedAttempts", 0);
-	store_update(r->d->store, "ClientPin", str_of(principal, "SipAddress"), ch, &err);
-	json_decref(ch);
-}
 
 enum auth_result { AUTH_OK, AUTH_CHALLENGE, AUTH_STALE, AUTH_FORBIDDEN, AUTH_BAD };
 
@@ -709,10 +579,9 @@ static const struct sip_header *pick_authorization(const struct sip_msg *m, cons
 }
 
 /*
- * Check the request's credentials. Unknown users, users without a PIN and
- * locked ones go through the same hash work with a random HA1, so neither
- * the answer nor its time tells them apart from a wrong PIN.
- * *principal: the signed-in principal (new reference) when AUTH_OK.
+ * Check the request's credentials (signin.h). A wrong PIN is counted at the
+ * end of the turn. *principal: the signed-in principal (new reference)
+ * when AUTH_OK.
  */
 static enum auth_result authenticate(struct registrar *r, const struct sip_msg *m,
 				     const char *realm, json_t **principal, struct ucsh_err *err)
@@ -725,42 +594,15 @@ static enum auth_result authenticate(struct registrar *r, const struct sip_msg *
 	int rc = digest_creds_parse(&c, h->value.p, h->value.n, err);
 	if (rc != 0)
 		return rc > 0 ? AUTH_CHALLENGE : AUTH_BAD;
-	json_t *who = strcasecmp(c.realm, realm) == 0 ? principal_find(r, c.username, realm) : NULL;
-	json_t *pin = NULL;
-	/* An unknown name reads a real PIN row too (and finds no HA1 in it for
-	 * that name), so both paths do the same store work. */
-	const char *pin_key = who ? str_of(who, "SipAddress") : r->decoy_pin;
-	if (pin_key)
-		store_get(r->d->store, "ClientPin", pin_key, &pin, err);
-	char key[DIGEST_MAX_USERNAME + DIGEST_MAX_REALM + 2];
-	snprintf(key, sizeof(key), "%s:%s", c.username, realm);
-	const char *ha1 = str_of(json_object_get(pin, c.alg == SECRET_SHA256 ? "Ha1Sha256" : "Ha1Md5"),
-				 key);
-	if (!who)
-		ha1 = NULL; /* the decoy's HA1s are never an unknown name's */
 	char *ruri = sipstr_dup(m->ruri_text);
-	enum digest_verdict v = digest_verify(r->digest, &c, realm, "REGISTER", ruri,
-					      ha1 ? ha1 : r->dummy_ha1, time(NULL), err);
+	json_t *wrong = NULL;
+	enum signin_verdict v = signin_check(&r->signin, r->digest, &c, realm, "REGISTER", ruri,
+					     principal, &wrong, err);
 	free(ruri);
-	bool locked = who && json_is_true(json_object_get(pin, "IsLockedOut"));
-	bool disabled = json_is_false(json_object_get(who, "Enabled"));
-	enum auth_result res = AUTH_FORBIDDEN;
-	if (v == DIGEST_STALE) {
-		res = AUTH_STALE;
-	} else if (v == DIGEST_OK && ha1 && !locked && !disabled) {
-		reset_failures(r, who, pin);
-		*principal = json_incref(who);
-		res = AUTH_OK;
-	} else if (v == DIGEST_DENIED && ha1 && !locked) {
-		batch_add_failure(r, who);
-	}
-	if (res == AUTH_FORBIDDEN) /* for the admin: who, and why; never a credential */
-		log_info("sign-in refused for '%s': %s", c.username,
-			 !who ? "no such user or extension" : !ha1 ? "no PIN for this name and realm"
-			 : locked ? "PIN locked" : disabled ? "user disabled" : err->msg);
-	json_decref(pin);
-	json_decref(who);
-	return res;
+	if (wrong)
+		batch_add_failure(r, wrong);
+	json_decref(wrong);
+	return v == SIGNIN_OK ? AUTH_OK : v == SIGNIN_STALE ? AUTH_STALE : AUTH_FORBIDDEN;
 }
 
 /* ---- Answers ------------------------------------------------------------ */
@@ -1092,7 +934,7 @@ static bool to_matches(struct registrar *r, const struct sip_msg *m, const char 
 	long n = sip_unescape(u->user, user, sizeof(user));
 	if (n <= 0 || (size_t)n != strlen(user))
 		return false;
-	json_t *to = principal_find(r, user, domain);
+	json_t *to = signin_principal_find(&r->signin, user, domain);
 	bool same = to && strcasecmp(str_of(to, "SipAddress"), str_of(principal, "SipAddress")) == 0;
 	json_decref(to);
 	return same;
@@ -1262,22 +1104,6 @@ static json_t *registrar_status(struct service *svc)
 
 /* ---- Service ops ------------------------------------------------------------- */
 
-/* The identity of some ClientPin row, or NULL when there is none. */
-static char *any_pin(struct registrar *r)
-{
-	struct store_cursor *cur;
-	struct store_query_opts opts = { .limit = 1 };
-	struct ucsh_err err;
-	json_t *row = NULL;
-	char *id = NULL;
-	if (store_query(r->d->store, "ClientPin", NULL, &opts, &cur, &err))
-		return NULL;
-	if (store_cursor_next(cur, &row, &err) == 1)
-		id = dup_or_null(str_of(row, "Identity"));
-	json_decref(row);
-	store_cursor_free(cur);
-	return id;
-}
 
 static int listen_all(struct registrar *r, struct ucsh_err *err)
 {
@@ -1326,8 +1152,7 @@ static void registrar_teardown(struct registrar *r)
 	free(r->batch.replies);
 	json_decref(r->domains);
 	json_decref(r->pool);
-	json_decref(r->ext_map);
-	free(r->decoy_pin);
+	signin_clear(&r->signin);
 	struct daemon *d = r->d;
 	secret_wipe(r, sizeof(*r));
 	memset(r, 0, sizeof(*r));
@@ -1347,7 +1172,7 @@ static int registrar_setup(struct registrar *r, struct ucsh_err *err)
 	r->msg = sip_msg_new();
 	r->txns = sip_txn_cache_new(0, 0);
 	if (!(r->digest = digest_server_new(0, 0, err)) ||
-	    sip_random_token(r->dummy_ha1, 64, err) || sip_random_token(r->tag, 8, err))
+	    signin_init(&r->signin, r->d->store, err) || sip_random_token(r->tag, 8, err))
 		return -1;
 	config_load(r);
 	r->algs = getenv("UCSH_DIGEST_ALGORITHMS");
@@ -1361,7 +1186,6 @@ static int registrar_setup(struct registrar *r, struct ucsh_err *err)
 		return err_set(err, "cannot set up the registrar's timers");
 	if (store_changes(r->d->store, "Registration", &r->reg_seq, err) || bindings_load(r, err))
 		return -1;
-	r->decoy_pin = any_pin(r);
 	r->tp = sip_transport_new(r->d->base, &lim, on_message, r);
 	if (listen_all(r, err))
 		return -1;
@@ -1416,8 +1240,7 @@ static void registrar_reload(struct service *svc)
 		log_notice("the pool's addresses or ports changed: Stop-CsService and "
 			   "Start-CsService Registrar apply them");
 	json_decref(old);
-	if (!r->decoy_pin)
-		r->decoy_pin = any_pin(r);
+	signin_refresh(&r->signin);
 	batch_flush(r);
 	if (store_changes(r->d->store, "Registration", &seq, &err) == 0 && seq != r->reg_seq)
 		r->reg_stale = true;
