@@ -1,0 +1,272 @@
+/* update_check: the update check's XML bodies (see update_check.h). */
+#include "config.h"
+
+#include "update_check.h"
+
+#include <expat.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 16
+
+enum field {
+	F_MAC, F_SERIAL, F_TYPE, F_BRAND, F_MODEL, F_REVISION, F_LOCALE, F_VERSION, F_USER, F_COUNT
+};
+static const char *const field_names[F_COUNT] = {
+	"MacAddress", "SerialNumber", "UpdateType", "Brand", "Model", "Revision", "Locale",
+	"Version", "User",
+};
+
+struct update_parser {
+	XML_Parser xp;
+	int depth;
+	int field;            /* the known element open at depth 2, or -1 */
+	bool seen[F_COUNT];
+	char text[F_COUNT][UPDATE_MAX_VALUE + 1];
+	size_t len[F_COUNT];
+	struct ucsh_err *err;
+	bool failed;
+};
+
+static void fail(struct update_parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void fail(struct update_parser *p, const char *fmt, ...)
+{
+	if (!p->failed) {
+		char msg[300];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		err_set(p->err, "%s", msg);
+	}
+	p->failed = true;
+	XML_StopParser(p->xp, XML_FALSE);
+}
+
+static void on_start(void *arg, const XML_Char *name, const XML_Char **atts)
+{
+	struct update_parser *p = arg;
+	(void)atts;
+	p->depth++;
+	if (p->depth > MAX_DEPTH) {
+		fail(p, "the XML nests deeper than %d levels", MAX_DEPTH);
+		return;
+	}
+	if (p->depth == 1 && strcmp(name, "UpdateRequest") != 0) {
+		fail(p, "the root element is <%.64s>, not <UpdateRequest>", name);
+		return;
+	}
+	if (p->depth != 2)
+		return;
+	p->field = -1;
+	for (int f = 0; f < F_COUNT; f++)
+		if (strcmp(name, field_names[f]) == 0)
+			p->field = f;
+	if (p->field >= 0 && p->seen[p->field]) {
+		fail(p, "<%s> is given twice", field_names[p->field]);
+		return;
+	}
+	if (p->field >= 0)
+		p->seen[p->field] = true;
+}
+
+static void on_end(void *arg, const XML_Char *name)
+{
+	struct update_parser *p = arg;
+	(void)name;
+	if (p->depth == 2)
+		p->field = -1;
+	p->depth--;
+}
+
+static void on_text(void *arg, const XML_Char *s, int n)
+{
+	struct update_parser *p = arg;
+	if (p->depth != 2 || p->field < 0)
+		return;
+	size_t *len = &p->len[p->field];
+	for (int i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+		if (c < 0x20 && !space) {
+			fail(p, "<%s> holds a control character", field_names[p->field]);
+			return;
+		}
+		if (*len == 0 && space)
+			continue; /* leading white space */
+		if (*len >= UPDATE_MAX_VALUE) {
+			fail(p, "<%s> is longer than 256 bytes", field_names[p->field]);
+			return;
+		}
+		p->text[p->field][(*len)++] = (char)c;
+	}
+}
+
+static void on_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
+		       const XML_Char *pubid, int has_internal_subset)
+{
+	(void)name;
+	(void)sysid;
+	(void)pubid;
+	(void)has_internal_subset;
+	fail(arg, "a DOCTYPE is not accepted");
+}
+
+struct update_parser *update_parser_new(void)
+{
+	struct update_parser *p = xcalloc(1, sizeof(*p));
+	p->xp = XML_ParserCreate("UTF-8");
+	if (!p->xp) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void update_parser_free(struct update_parser *p)
+{
+	if (!p)
+		return;
+	XML_ParserFree(p->xp);
+	free(p);
+}
+
+bool update_version_valid(const char *s)
+{
+	int parts = 0;
+	while (*s) {
+		size_t n = strspn(s, "0123456789");
+		if (n == 0 || n > 9 || ++parts > 8)
+			return false;
+		s += n;
+		if (*s == '.' && s[1])
+			s++;
+		else if (*s)
+			return false;
+	}
+	return parts > 0;
+}
+
+/* The text of field f, trailing white space cut. */
+static const char *field_text(struct update_parser *p, int f)
+{
+	size_t n = p->len[f];
+	while (n > 0 && strchr(" \t\r\n", p->text[f][n - 1]))
+		n--;
+	p->text[f][n] = '\0';
+	return p->text[f];
+}
+
+static int fill(struct update_parser *p, struct update_request *out, struct ucsh_err *err)
+{
+	static const int required[] = { F_MAC, F_MODEL, F_VERSION };
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!*field_text(p, required[i]))
+			return err_set(err, "<%s> is missing", field_names[required[i]]);
+	struct ucsh_err merr;
+	if (mac_canonical(field_text(p, F_MAC), out->mac, &merr))
+		return err_set(err, "<MacAddress> is not a MAC address");
+	if (!update_version_valid(field_text(p, F_VERSION)))
+		return err_set(err, "<Version> is not a dotted version such as 4.0.7577.4100");
+	char *dst[F_COUNT] = { NULL, out->serial, out->update_type, out->brand, out->model,
+			       out->revision, out->locale, out->version, out->user };
+	for (int f = 1; f < F_COUNT; f++)
+		memcpy(dst[f], field_text(p, f), strlen(p->text[f]) + 1);
+	if (!out->update_type[0])
+		strcpy(out->update_type, "UCPhone");
+	return 0;
+}
+
+int update_parser_parse(struct update_parser *p, const char *body, size_t len,
+			struct update_request *out, struct ucsh_err *err)
+{
+	if (len > UPDATE_MAX_BODY)
+		return err_set(err, "the body is larger than 16 KiB");
+	XML_ParserReset(p->xp, "UTF-8");
+	XML_SetUserData(p->xp, p);
+	XML_SetElementHandler(p->xp, on_start, on_end);
+	XML_SetCharacterDataHandler(p->xp, on_text);
+	XML_SetStartDoctypeDeclHandler(p->xp, on_doctype);
+	p->depth = 0;
+	p->field = -1;
+	p->failed = false;
+	p->err = err;
+	memset(p->seen, 0, sizeof(p->seen));
+	memset(p->len, 0, sizeof(p->len));
+	if (XML_Parse(p->xp, body, (int)len, XML_TRUE) != XML_STATUS_OK) {
+		if (!p->failed)
+			err_set(err, "the body is not well-formed XML (line %lu: %s)",
+				(unsigned long)XML_GetCurrentLineNumber(p->xp),
+				XML_ErrorString(XML_GetErrorCode(p->xp)));
+		return -1;
+	}
+	return fill(p, out, err);
+}
+
+void xml_escape(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': sb_adds(sb, "&amp;"); break;
+		case '<': sb_adds(sb, "&lt;"); break;
+		case '>': sb_adds(sb, "&gt;"); break;
+		case '"': sb_adds(sb, "&quot;"); break;
+		case '\'': sb_adds(sb, "&apos;"); break;
+		default: sb_addc(sb, *s);
+		}
+	}
+}
+
+static void config_write(struct strbuf *sb, const json_t *config)
+{
+	const char *k;
+	json_t *v;
+	sb_adds(sb, "  <PhoneConfiguration>\n");
+	json_object_foreach((json_t *)config, k, v) {
+		if (strcmp(k, "Identity") == 0 || json_is_null(v) || k[0] == 0x1f)
+			continue;
+		sb_adds(sb, "    <");
+		sb_adds(sb, k);
+		sb_adds(sb, ">");
+		if (json_is_string(v))
+			xml_escape(sb, json_string_value(v));
+		else if (json_is_boolean(v))
+			sb_adds(sb, json_is_true(v) ? "true" : "false");
+		else if (json_is_integer(v))
+			sb_addf(sb, "%lld", (long long)json_integer_value(v));
+		else if (json_is_real(v))
+			sb_addf(sb, "%g", json_real_value(v));
+		sb_adds(sb, "</");
+		sb_adds(sb, k);
+		sb_adds(sb, ">\n");
+	}
+	sb_adds(sb, "  </PhoneConfiguration>\n");
+}
+
+void update_response_write(struct strbuf *sb, const char *version,
+			   const struct update_file *files, size_t nfiles, const json_t *config)
+{
+	sb_adds(sb, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<UpdateResponse>\n");
+	if (!version) {
+		sb_adds(sb, "  <Update available=\"false\"/>\n");
+	} else {
+		sb_adds(sb, "  <Update available=\"true\">\n    <Version>");
+		xml_escape(sb, version);
+		sb_adds(sb, "</Version>\n");
+		for (size_t i = 0; i < nfiles; i++) {
+			sb_adds(sb, "    <File url=\"");
+			xml_escape(sb, files[i].url);
+			sb_addf(sb, "\" size=\"%lld\" sha256=\"", files[i].size);
+			xml_escape(sb, files[i].sha256);
+			sb_adds(sb, "\"/>\n");
+		}
+		sb_adds(sb, "  </Update>\n");
+	}
+	if (config)
+		config_write(sb, config);
+	sb_adds(sb, "</UpdateResponse>\n");
+}
