@@ -166,6 +166,16 @@ static const struct store_column rollout_cols[] = {
 	COL("Created", STORE_TIMESTAMP), COL("Progress", STORE_JSON),
 };
 
+/* One phone of a staged rollout (rollout.h): its wave, when it was
+ * offered the version and updated, and what came of it (Pending, Offered,
+ * Updated, Succeeded, Failed). Identity: <rollout>/<MAC>. */
+static const struct store_column rollout_target_cols[] = {
+	KEY("Identity"), REF("Rollout", "DeviceRollout", STORE_CASCADE),
+	COLF("MacAddress", STORE_TEXT, STORE_INDEXED), COL("Wave", STORE_INTEGER),
+	COLF("Outcome", STORE_TEXT, STORE_INDEXED), COL("Offered", STORE_TIMESTAMP),
+	COL("Updated", STORE_TIMESTAMP), COL("Reason", STORE_TEXT),
+};
+
 /* A live binding. Identity is chosen by the registrar (one per AOR and
  * contact); User is the address of record. */
 static const struct store_column registration_cols[] = {
@@ -218,12 +228,13 @@ static const struct store_kind kinds[] = {
 	KIND("Administrator", "administrator", admin_cols),
 	KIND("AuditLog", "audit_log", audit_cols),
 	KIND("Certificate", "certificate", certificate_cols),
+	KIND("DeviceRolloutTarget", "device_rollout_target", rollout_target_cols, .since = 2),
 };
 
 /* The change counters keep one bit per kind in a uint64_t. */
 _Static_assert(UCSH_ARRAY_LEN(kinds) < 64, "too many kinds for the change mask");
 
-#define SCHEMA_LATEST 1
+#define SCHEMA_LATEST 2
 
 size_t store_kind_count(void)
 {

@@ -276,7 +276,7 @@ bool value_is_version_string(const char *s)
 }
 
 /* Component-wise numeric comparison: 4.0.7577.250 < 4.0.7577.4100. */
-static int version_cmp(const char *a, const char *b)
+int value_version_cmp(const char *a, const char *b)
 {
 	while (*a || *b) {
 		while (*a == '0' && isdigit((unsigned char)a[1]))
@@ -321,7 +321,7 @@ int value_compare(const json_t *a, const json_t *b, int *cmp, struct ucsh_err *e
 	}
 	if (json_is_string(a) && json_is_string(b) &&
 	    both_versions(json_string_value(a), json_string_value(b))) {
-		*cmp = version_cmp(json_string_value(a), json_string_value(b));
+		*cmp = value_version_cmp(json_string_value(a), json_string_value(b));
 		return 0;
 	}
 	if ((json_is_number(a) || json_is_boolean(a)) || (json_is_number(b) || json_is_boolean(b))) {

@@ -55,6 +55,8 @@ bool value_parse_number(const char *s, double *out);
 bool value_to_number(const json_t *v, double *out);
 /* A string like 4.0.7577.4100: 2+ dot-separated decimal components. */
 bool value_is_version_string(const char *s);
+/* Two dotted versions component by component (4.0.7577.250 < 4.0.7577.4100): <0, 0, >0. */
+int value_version_cmp(const char *a, const char *b);
 
 /*
  * Compare a and b as the language does: numbers numerically, two version
