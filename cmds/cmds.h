@@ -116,4 +116,11 @@ extern const struct cmd_entry cmd_get_csregistration_entry;
 extern const struct cmd_entry cmd_remove_csregistration_entry;
 extern const struct cmd_entry cmd_test_csregistration_entry;
 
+/* rollout.c */
+extern const struct cmd_entry cmd_new_csdevicerollout_entry;
+extern const struct cmd_entry cmd_get_csdevicerollout_entry;
+extern const struct cmd_entry cmd_suspend_csdevicerollout_entry;
+extern const struct cmd_entry cmd_resume_csdevicerollout_entry;
+extern const struct cmd_entry cmd_stop_csdevicerollout_entry;
+
 #endif

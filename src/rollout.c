@@ -278,8 +278,10 @@ static json_t *rollout_next(const json_t *ro, long w, const struct wave_count *n
 			 "threshold of %g%%", w + 1, fail_pct, n->targets, err_max);
 		return json_pack("{s:s}", "Status", "Suspended");
 	}
-	if (!over)
-		return NULL;
+	if (!over && n->pending > 0)
+		return NULL; /* phones of this wave may still update */
+	if (ok_pct < ok_min && !over)
+		return NULL; /* every phone has an outcome, but the error threshold allows waiting */
 	if (ok_pct < ok_min) {
 		snprintf(reason, 256, "wave %ld: %.1f%% of %ld phones succeeded, less than the "
 			 "success threshold of %g%%", w + 1, ok_pct, n->targets, ok_min);

@@ -13,11 +13,13 @@
  * running the rollout's version and has registered since it was offered
  * it; it fails when it checks in again still running another version after
  * being offered, or has not succeeded WaveInterval after its wave began.
- * The engine (on ucshd's loop, every few seconds) moves a wave on when its
- * success rate reaches SuccessThreshold and every target has an outcome
- * or the interval is over, suspends the rollout when failures pass
- * ErrorThreshold percent of the wave's targets or the interval ends below
- * the success threshold, and completes it after the last wave. All state
+ * The engine (on ucshd's loop, every few seconds) begins the next wave as
+ * soon as every target of the current one has an outcome and at least
+ * SuccessThreshold percent succeeded, or when WaveInterval (the time a
+ * wave's phones have) is over with that rate met. It suspends the rollout
+ * when failures pass ErrorThreshold percent of the wave's targets, or the
+ * interval ends below the success threshold, and completes it after the
+ * last wave. All state
  * is in the store (DeviceRollout, DeviceRolloutTarget), so a restarted
  * ucshd goes on where it was.
  *
