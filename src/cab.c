@@ -76,12 +76,18 @@ static void sys_close(struct mspack_file *f)
 	free(f);
 }
 
+/*
+ * libmspack 0.11 can call read() with a NULL handle on some damaged
+ * cabinets (the fuzz target found one: tests/fuzz/corpus/cab/null-read.cab);
+ * every callback below treats a NULL handle as a failed call.
+ */
+
 static int sys_read(struct mspack_file *file, void *buf, int bytes)
 {
 	struct cab_stream *f = STREAM(file);
-	struct cab *c = f->cab;
-	if (f->sink || bytes < 0)
+	if (!f || f->sink || bytes < 0)
 		return -1;
+	struct cab *c = f->cab;
 	off_t left = c->src_len - f->pos;
 	size_t n = (size_t)bytes < (size_t)(left > 0 ? left : 0) ? (size_t)bytes : (size_t)(left > 0 ? left : 0);
 	if (c->src_fd < 0) {
@@ -102,9 +108,9 @@ static int sys_read(struct mspack_file *file, void *buf, int bytes)
 static int sys_write(struct mspack_file *file, void *buf, int bytes)
 {
 	struct cab_stream *f = STREAM(file);
-	struct cab_out *o = &f->cab->out;
-	if (!f->sink || bytes < 0)
+	if (!f || !f->sink || bytes < 0)
 		return -1;
+	struct cab_out *o = &f->cab->out;
 	if ((uint64_t)bytes > o->max - o->written) {
 		o->too_big = true;
 		return -1;
@@ -127,6 +133,8 @@ static int sys_write(struct mspack_file *file, void *buf, int bytes)
 static int sys_seek(struct mspack_file *file, off_t off, int mode)
 {
 	struct cab_stream *f = STREAM(file);
+	if (!f)
+		return -1;
 	off_t base = mode == MSPACK_SYS_SEEK_START ? 0
 		     : mode == MSPACK_SYS_SEEK_CUR ? f->pos
 		     : f->cab->src_len;
@@ -140,6 +148,8 @@ static int sys_seek(struct mspack_file *file, off_t off, int mode)
 static off_t sys_tell(struct mspack_file *file)
 {
 	struct cab_stream *f = STREAM(file);
+	if (!f)
+		return -1;
 	return f->sink ? (off_t)f->cab->out.written : f->pos;
 }
 
