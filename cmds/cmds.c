@@ -8,6 +8,7 @@
 #include "cmds.h"
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_approve_csdeviceupdaterule_entry,
 	&cmd_convertfrom_json_entry,
 	&cmd_convertto_json_entry,
 	&cmd_disable_csuser_entry,
@@ -21,6 +22,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_get_cscommonareaphone_entry,
 	&cmd_get_csdevicerollout_entry,
 	&cmd_get_csdeviceupdateconfiguration_entry,
+	&cmd_get_csdeviceupdatelog_entry,
+	&cmd_get_csdeviceupdaterule_entry,
 	&cmd_get_csphone_entry,
 	&cmd_get_csphonemodel_entry,
 	&cmd_get_cspinpolicy_entry,
@@ -35,6 +38,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_get_help_entry,
 	&cmd_get_member_entry,
 	&cmd_group_object_entry,
+	&cmd_import_csdeviceupdate_entry,
 	&cmd_import_csphone_entry,
 	&cmd_import_csv_entry,
 	&cmd_lock_csclientpin_entry,
@@ -54,6 +58,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_out_null_entry,
 	&cmd_remove_cscommonareaphone_entry,
 	&cmd_remove_csdeviceupdateconfiguration_entry,
+	&cmd_remove_csdeviceupdaterule_entry,
 	&cmd_remove_csphone_entry,
 	&cmd_remove_cspinpolicy_entry,
 	&cmd_remove_cspool_entry,
@@ -63,6 +68,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_remove_cstestdevice_entry,
 	&cmd_remove_csucphoneconfiguration_entry,
 	&cmd_remove_csuser_entry,
+	&cmd_reset_csdeviceupdaterule_entry,
+	&cmd_restore_csdeviceupdaterule_entry,
 	&cmd_resume_csdevicerollout_entry,
 	&cmd_select_object_entry,
 	&cmd_set_csclientpin_entry,

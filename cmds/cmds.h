@@ -122,5 +122,13 @@ extern const struct cmd_entry cmd_get_csdevicerollout_entry;
 extern const struct cmd_entry cmd_suspend_csdevicerollout_entry;
 extern const struct cmd_entry cmd_resume_csdevicerollout_entry;
 extern const struct cmd_entry cmd_stop_csdevicerollout_entry;
+/* deviceupdate.c */
+extern const struct cmd_entry cmd_import_csdeviceupdate_entry;
+extern const struct cmd_entry cmd_get_csdeviceupdaterule_entry;
+extern const struct cmd_entry cmd_approve_csdeviceupdaterule_entry;
+extern const struct cmd_entry cmd_reset_csdeviceupdaterule_entry;
+extern const struct cmd_entry cmd_restore_csdeviceupdaterule_entry;
+extern const struct cmd_entry cmd_remove_csdeviceupdaterule_entry;
+extern const struct cmd_entry cmd_get_csdeviceupdatelog_entry;
 
 #endif

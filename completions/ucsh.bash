@@ -4,6 +4,7 @@
 # values (identities, MAC addresses) come from `ucsh --complete`.
 
 _ucsh_cmdlets=(
+	Approve-CsDeviceUpdateRule
 	ConvertFrom-Json
 	ConvertTo-Json
 	Disable-CsUser
@@ -15,7 +16,10 @@ _ucsh_cmdlets=(
 	Get-Command gcm
 	Get-CsClientPinInfo
 	Get-CsCommonAreaPhone
+	Get-CsDeviceRollout
 	Get-CsDeviceUpdateConfiguration
+	Get-CsDeviceUpdateLog
+	Get-CsDeviceUpdateRule
 	Get-CsPhone
 	Get-CsPhoneModel
 	Get-CsPinPolicy
@@ -30,11 +34,13 @@ _ucsh_cmdlets=(
 	Get-Help help man
 	Get-Member gm
 	Group-Object group
+	Import-CsDeviceUpdate
 	Import-CsPhone
 	Import-Csv
 	Lock-CsClientPin
 	Measure-Object measure
 	New-CsCommonAreaPhone
+	New-CsDeviceRollout
 	New-CsDeviceUpdateConfiguration
 	New-CsPhone
 	New-CsPinPolicy
@@ -48,6 +54,7 @@ _ucsh_cmdlets=(
 	Out-Null
 	Remove-CsCommonAreaPhone
 	Remove-CsDeviceUpdateConfiguration
+	Remove-CsDeviceUpdateRule
 	Remove-CsPhone
 	Remove-CsPinPolicy
 	Remove-CsPool
@@ -57,6 +64,9 @@ _ucsh_cmdlets=(
 	Remove-CsTestDevice
 	Remove-CsUCPhoneConfiguration
 	Remove-CsUser
+	Reset-CsDeviceUpdateRule
+	Restore-CsDeviceUpdateRule
+	Resume-CsDeviceRollout
 	Select-Object select
 	Set-CsClientPin
 	Set-CsCommonAreaPhone
@@ -71,7 +81,9 @@ _ucsh_cmdlets=(
 	Set-CsUser
 	Sort-Object sort
 	Start-CsService
+	Stop-CsDeviceRollout
 	Stop-CsService
+	Suspend-CsDeviceRollout
 	Test-CsRegistration
 	Unlock-CsClientPin
 	Where-Object where '?'
@@ -105,6 +117,7 @@ _ucsh_canon()
 _ucsh_params()
 {
 	case $1 in
+	approve-csdeviceupdaterule) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	convertfrom-json) _ucsh_reply=(-InputObject -AsHashtable -Depth -NoEnumerate -Verbose -ErrorAction) ;;
 	convertto-json) _ucsh_reply=(-InputObject -Depth -Compress -AsArray -Verbose -ErrorAction) ;;
 	disable-csuser) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -116,7 +129,10 @@ _ucsh_params()
 	get-command) _ucsh_reply=(-Name -Verb -Noun -Verbose -ErrorAction) ;;
 	get-csclientpininfo) _ucsh_reply=(-Identity -Verbose -ErrorAction) ;;
 	get-cscommonareaphone) _ucsh_reply=(-Identity -Filter -ResultSize -Verbose -ErrorAction) ;;
+	get-csdevicerollout) _ucsh_reply=(-Identity -PerWave -Verbose -ErrorAction) ;;
 	get-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
+	get-csdeviceupdatelog) _ucsh_reply=(-Identity -MacAddress -Since -Until -Filter -Verbose -ErrorAction) ;;
+	get-csdeviceupdaterule) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
 	get-csphone) _ucsh_reply=(-Identity -Model -Brand -Site -Owner -FirmwareVersion -SerialNumber -Filter -ResultSize -Verbose -ErrorAction) ;;
 	get-csphonemodel) _ucsh_reply=(-Identity -Brand -Model -Verbose -ErrorAction) ;;
 	get-cspinpolicy) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
@@ -131,11 +147,13 @@ _ucsh_params()
 	get-help) _ucsh_reply=(-Name -Examples -Detailed -Full -Parameter -Verbose -ErrorAction) ;;
 	get-member) _ucsh_reply=(-Name -InputObject -Verbose -ErrorAction) ;;
 	group-object) _ucsh_reply=(-Property -NoElement -AsHashTable -AsString -CaseSensitive -InputObject -Verbose -ErrorAction) ;;
+	import-csdeviceupdate) _ucsh_reply=(-FileName -Uri -Sha256 -CaFile -Identity -MaxFileSize -MaxPackageSize -MaxFileCount -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	import-csphone) _ucsh_reply=(-Path -Update -BatchSize -Delimiter -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	import-csv) _ucsh_reply=(-Path -Delimiter -Header -Verbose -ErrorAction) ;;
 	lock-csclientpin) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	measure-object) _ucsh_reply=(-Property -Sum -Average -Minimum -Maximum -InputObject -Verbose -ErrorAction) ;;
 	new-cscommonareaphone) _ucsh_reply=(-LineURI -RegistrarPool -DisplayName -Description -SipAddress -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	new-csdevicerollout) _ucsh_reply=(-Rule -Waves -WaveInterval -Site -SuccessThreshold -ErrorThreshold -Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	new-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -MaxLogFileSize -MaxLogCacheLimit -ValidLogFileTypes -ValidLogFileExtensions -LogCleanUpInterval -LogFlushInterval -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	new-csphone) _ucsh_reply=(-MacAddress -Model -Brand -SerialNumber -Revision -Locale -Site -Owner -FirmwareVersion -IPAddress -UserAgent -LastSeen -LastRegistered -Status -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	new-cspinpolicy) _ucsh_reply=(-Identity -Description -MinPasswordLength -MaximumLogonAttempts -PINHistoryCount -PINLifetime -AllowCommonPatterns -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -149,6 +167,7 @@ _ucsh_params()
 	out-null) _ucsh_reply=(-InputObject -Verbose -ErrorAction) ;;
 	remove-cscommonareaphone) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-csdeviceupdaterule) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csphone) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-cspinpolicy) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-cspool) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -158,6 +177,9 @@ _ucsh_params()
 	remove-cstestdevice) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csucphoneconfiguration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csuser) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	reset-csdeviceupdaterule) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	restore-csdeviceupdaterule) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	resume-csdevicerollout) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	select-object) _ucsh_reply=(-Property -ExpandProperty -ExcludeProperty -First -Last -Skip -Unique -InputObject -Verbose -ErrorAction) ;;
 	set-csclientpin) _ucsh_reply=(-Identity -Pin -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	set-cscommonareaphone) _ucsh_reply=(-Identity -LineURI -RegistrarPool -DisplayName -Description -SipAddress -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -172,7 +194,9 @@ _ucsh_params()
 	set-csuser) _ucsh_reply=(-Identity -SipAddress -LineURI -DisplayName -Enabled -RegistrarPool -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	sort-object) _ucsh_reply=(-Property -Descending -Unique -CaseSensitive -InputObject -Verbose -ErrorAction) ;;
 	start-csservice) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	stop-csdevicerollout) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	stop-csservice) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	suspend-csdevicerollout) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	test-csregistration) _ucsh_reply=(-UserSipAddress -Pin -Transport -Registrar -Expires -CaFile -TimeoutSeconds -Verbose -ErrorAction) ;;
 	unlock-csclientpin) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	where-object) _ucsh_reply=(-FilterScript -Property -Value -EQ -NE -GT -GE -LT -LE -Like -NotLike -Match -NotMatch -Contains -NotContains -In -NotIn -CEQ -CNE -CLike -CNotLike -CMatch -CContains -CIn -Not -InputObject -Verbose -ErrorAction) ;;
@@ -190,6 +214,9 @@ _ucsh_params()
 _ucsh_values()
 {
 	case $1 in
+	"approve-csdeviceupdaterule -passthru") _ucsh_reply=(@switch) ;;
+	"approve-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
+	"approve-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
 	"convertfrom-json -ashashtable"|\
 	"convertfrom-json -noenumerate") _ucsh_reply=(@switch) ;;
 	"convertfrom-json -inputobject"|\
@@ -244,9 +271,21 @@ _ucsh_values()
 	"get-cscommonareaphone -resultsize") _ucsh_reply=(@none) ;;
 	"get-cscommonareaphone -identity") _ucsh_reply=(@live) ;;
 	"get-cscommonareaphone #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csdevicerollout -perwave") _ucsh_reply=(@switch) ;;
+	"get-csdevicerollout -identity") _ucsh_reply=(@live) ;;
+	"get-csdevicerollout #0") _ucsh_reply=(@param -Identity) ;;
 	"get-csdeviceupdateconfiguration -filter") _ucsh_reply=(@none) ;;
 	"get-csdeviceupdateconfiguration -identity") _ucsh_reply=(@live) ;;
 	"get-csdeviceupdateconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csdeviceupdatelog -identity"|\
+	"get-csdeviceupdatelog -macaddress"|\
+	"get-csdeviceupdatelog -since"|\
+	"get-csdeviceupdatelog -until"|\
+	"get-csdeviceupdatelog -filter") _ucsh_reply=(@none) ;;
+	"get-csdeviceupdatelog #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csdeviceupdaterule -filter") _ucsh_reply=(@none) ;;
+	"get-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
+	"get-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
 	"get-csphone -brand"|\
 	"get-csphone -owner"|\
 	"get-csphone -firmwareversion"|\
@@ -308,6 +347,15 @@ _ucsh_values()
 	"group-object -property"|\
 	"group-object -inputobject") _ucsh_reply=(@none) ;;
 	"group-object #0") _ucsh_reply=(@param -Property) ;;
+	"import-csdeviceupdate -uri"|\
+	"import-csdeviceupdate -sha256"|\
+	"import-csdeviceupdate -cafile"|\
+	"import-csdeviceupdate -identity"|\
+	"import-csdeviceupdate -maxfilesize"|\
+	"import-csdeviceupdate -maxpackagesize"|\
+	"import-csdeviceupdate -maxfilecount") _ucsh_reply=(@none) ;;
+	"import-csdeviceupdate -filename") _ucsh_reply=(@file) ;;
+	"import-csdeviceupdate #0") _ucsh_reply=(@param -FileName) ;;
 	"import-csphone -update") _ucsh_reply=(@switch) ;;
 	"import-csphone -batchsize"|\
 	"import-csphone -delimiter") _ucsh_reply=(@none) ;;
@@ -333,6 +381,15 @@ _ucsh_values()
 	"new-cscommonareaphone -description"|\
 	"new-cscommonareaphone -sipaddress") _ucsh_reply=(@none) ;;
 	"new-cscommonareaphone -registrarpool") _ucsh_reply=(@live) ;;
+	"new-csdevicerollout -waves"|\
+	"new-csdevicerollout -waveinterval"|\
+	"new-csdevicerollout -site"|\
+	"new-csdevicerollout -successthreshold"|\
+	"new-csdevicerollout -errorthreshold"|\
+	"new-csdevicerollout -identity") _ucsh_reply=(@none) ;;
+	"new-csdevicerollout -rule"|\
+	"new-csdevicerollout -identity") _ucsh_reply=(@live) ;;
+	"new-csdevicerollout #0") _ucsh_reply=(@param -Rule) ;;
 	"new-csdeviceupdateconfiguration -identity"|\
 	"new-csdeviceupdateconfiguration -maxlogfilesize"|\
 	"new-csdeviceupdateconfiguration -maxlogcachelimit"|\
@@ -428,6 +485,8 @@ _ucsh_values()
 	"remove-cscommonareaphone #0") _ucsh_reply=(@param -Identity) ;;
 	"remove-csdeviceupdateconfiguration -identity") _ucsh_reply=(@live) ;;
 	"remove-csdeviceupdateconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
+	"remove-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
 	"remove-csphone -identity"|\
 	"remove-csphone -macaddress") _ucsh_reply=(@live) ;;
 	"remove-csphone #0") _ucsh_reply=(@param -Identity) ;;
@@ -447,6 +506,15 @@ _ucsh_values()
 	"remove-csucphoneconfiguration #0") _ucsh_reply=(@param -Identity) ;;
 	"remove-csuser -identity") _ucsh_reply=(@live) ;;
 	"remove-csuser #0") _ucsh_reply=(@param -Identity) ;;
+	"reset-csdeviceupdaterule -passthru") _ucsh_reply=(@switch) ;;
+	"reset-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
+	"reset-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
+	"restore-csdeviceupdaterule -passthru") _ucsh_reply=(@switch) ;;
+	"restore-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
+	"restore-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
+	"resume-csdevicerollout -passthru") _ucsh_reply=(@switch) ;;
+	"resume-csdevicerollout -identity") _ucsh_reply=(@live) ;;
+	"resume-csdevicerollout #0") _ucsh_reply=(@param -Identity) ;;
 	"select-object -unique") _ucsh_reply=(@switch) ;;
 	"select-object -property"|\
 	"select-object -expandproperty"|\
@@ -568,9 +636,15 @@ _ucsh_values()
 	"start-csservice -passthru") _ucsh_reply=(@switch) ;;
 	"start-csservice -identity") _ucsh_reply=(@live) ;;
 	"start-csservice #0") _ucsh_reply=(@param -Identity) ;;
+	"stop-csdevicerollout -passthru") _ucsh_reply=(@switch) ;;
+	"stop-csdevicerollout -identity") _ucsh_reply=(@live) ;;
+	"stop-csdevicerollout #0") _ucsh_reply=(@param -Identity) ;;
 	"stop-csservice -passthru") _ucsh_reply=(@switch) ;;
 	"stop-csservice -identity") _ucsh_reply=(@live) ;;
 	"stop-csservice #0") _ucsh_reply=(@param -Identity) ;;
+	"suspend-csdevicerollout -passthru") _ucsh_reply=(@switch) ;;
+	"suspend-csdevicerollout -identity") _ucsh_reply=(@live) ;;
+	"suspend-csdevicerollout #0") _ucsh_reply=(@param -Identity) ;;
 	"test-csregistration -pin"|\
 	"test-csregistration -registrar"|\
 	"test-csregistration -expires"|\
