@@ -568,11 +568,13 @@ static int parse_range(const char *v, long long size, long long *start, long lon
 		if (end == v || *end != '-' || a < 0)
 			return 1;
 		v = end + 1;
-		b = *v ? strtoll(v, &end, 10) : size - 1;
-		if ((*v && (end == v || *end)) || b < a)
+		b = *v ? strtoll(v, &end, 10) : -1;
+		if ((*v && (end == v || *end || b < a)))
 			return 1;
 		if (a >= size)
 			return -1;
+		if (b < 0)
+			b = size - 1;
 		if (b >= size)
 			b = size - 1;
 	}

@@ -141,7 +141,13 @@ test_expect_success 'paths cannot leave the image store: dots, encoded slashes, 
 	rm $img/nk.bin && mv nk.saved $img/nk.bin
 '
 
-logs() { find store/logs -type f 2>/dev/null | grep -v "/\.upload" | sort; }
+logs() { find store/logs -type f 2>/dev/null | grep -v "/\.upload\|$PROBE" | sort; }
+PROBE=00-04-F2-00-00-FF
+# probe CODE FILE: wait until ucshd answers an upload of FILE with CODE (it
+# has read the new configuration); the probe phone's logs are not counted
+probe() {
+	wait_until "test \"\$(curl -s -o /dev/null -w %{http_code} -T $2 $INT/Logs/$PROBE/$2)\" = $1" 50
+}
 test_expect_success 'a log upload is kept and listed by Get-CsDeviceUpdateLog' '
 	printf "celog line\n" >boot.clg &&
 	(phone 1 $MAC1 && "$SIM" upload boot.clg CELog >code) && test "$(cat code)" = 201 &&
@@ -155,7 +161,8 @@ test_expect_success 'every log limit refuses before anything is written' '
 	logs >before &&
 	$UCSH -c "Set-CsDeviceUpdateConfiguration -MaxLogFileSize 2000 -MaxLogCacheLimit 3" &&
 	head -c 2500 /dev/zero >big.clg && head -c 1900 /dev/zero >mid.clg && printf x >ok.exe &&
-	wait_until "test \"\$(curl -s -o /dev/null -w %{http_code} -T big.clg $INT/Logs/$MAC1/big.clg)\" = 413" 50 &&
+	probe 413 big.clg &&
+	test "$(curl -s -o /dev/null -w %{http_code} -T big.clg $INT/Logs/$MAC1/big.clg)" = 413 &&
 	test "$(curl -s -o /dev/null -w %{http_code} -T ok.exe $INT/Logs/$MAC1/ok.exe)" = 415 &&
 	test "$(curl -s -o /dev/null -w %{http_code} -T boot.clg "$INT/Logs/$MAC1/b2.clg?type=Dump")" = 415 &&
 	test "$(curl -s -o /dev/null -w %{http_code} -T boot.clg $INT/Logs/not-a-mac/b3.clg)" = 400 &&
@@ -164,7 +171,8 @@ test_expect_success 'every log limit refuses before anything is written' '
 	test "$(curl -s -o /dev/null -w %{http_code} -H "Transfer-Encoding: chunked" -T - $INT/Logs/$MAC1/c.clg <boot.clg)" = 411 &&
 	logs >after && test_cmp before after &&
 	$UCSH -c "Set-CsDeviceUpdateConfiguration -MaxLogCacheLimit 1" &&
-	wait_until "test \"\$(curl -s -o /dev/null -w %{http_code} -T mid.clg $INT/Logs/$MAC1/mid.clg)\" = 503" 50 &&
+	probe 503 mid.clg &&
+	test "$(curl -s -o /dev/null -w %{http_code} -T mid.clg $INT/Logs/$MAC1/mid.clg)" = 503 &&
 	logs >after && test_cmp before after &&
 	$UCSH -c "Set-CsDeviceUpdateConfiguration -MaxLogFileSize 1024000 -MaxLogCacheLimit 512000"
 '
