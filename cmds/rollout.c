@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "cmds.h"
+#include "devupdate_rule.h"
 #include "shell.h"
 #include "storecmd.h"
 #include "value.h"
@@ -39,7 +40,8 @@ static json_t *rule_complete(struct shell *sh, const char *prefix)
 
 /* ---- New-CsDeviceRollout ------------------------------------------------------ */
 
-/* Waves: cumulative percentages, rising, above 0, ending at 100. */
+/* Waves: cumulative percentages, rising, above 0, ending at 100. 0, or -1
+ * after writing the error. */
 static int check_waves(struct cmd_ctx *ctx, const json_t *waves)
 {
 	size_t i;
@@ -47,14 +49,18 @@ static int check_waves(struct cmd_ctx *ctx, const json_t *waves)
 	double last = 0;
 	json_array_foreach(waves, i, w) {
 		double p = json_number_value(w);
-		if (!json_is_number(w) || p <= last || p > 100)
-			return cmd_error(ctx, "give rising percentages of the fleet, e.g. -Waves 1,10,50,100",
-					 "-Waves: %g does not rise above %g or is over 100", p, last);
+		if (!json_is_number(w) || p <= last || p > 100) {
+			cmd_error(ctx, "give rising percentages of the fleet, e.g. -Waves 1,10,50,100",
+				  "-Waves: %g does not rise above %g or is over 100", p, last);
+			return -1;
+		}
 		last = p;
 	}
-	if (json_array_size(waves) == 0 || last != 100 || json_array_size(waves) > 20)
-		return cmd_error(ctx, "the last wave is 100, so that every phone gets the version",
-				 "-Waves must end at 100 and have at most 20 waves");
+	if (json_array_size(waves) == 0 || last != 100 || json_array_size(waves) > 20) {
+		cmd_error(ctx, "the last wave is 100, so that every phone gets the version",
+			  "-Waves must end at 100 and have at most 20 waves");
+		return -1;
+	}
 	return 0;
 }
 
@@ -106,13 +112,13 @@ static char *new_identity(void)
 }
 
 static json_t *rollout_row(struct cmd_ctx *ctx, const json_t *rule, json_t *waves, json_t *sites,
-			   char *id)
+			   const char *id)
 {
 	char ts[STORE_TIMESTAMP_LEN];
 	store_timestamp(time(NULL), ts);
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:f, s:f, s:s, s:i, s:s}", "Identity", id,
 			 "Rule", str_of(rule, "Identity"), "Version",
-			 str_of(rule, "ApprovedVersion"), "Waves", waves, "Site", sites,
+			 str_of(rule, "ApprovedVersion"), "Waves", waves, "Site", sites, "WaveInterval",
 			 (json_int_t)cmd_arg_int(ctx, "WaveInterval", 3600), "SuccessThreshold",
 			 cmd_arg_number(ctx, "SuccessThreshold", 95), "ErrorThreshold",
 			 cmd_arg_number(ctx, "ErrorThreshold", 5), "Status", "Running", "CurrentWave",
@@ -124,14 +130,58 @@ static int check_thresholds(struct cmd_ctx *ctx)
 	static const char *const names[] = { "SuccessThreshold", "ErrorThreshold" };
 	for (size_t i = 0; i < 2; i++) {
 		double v = cmd_arg_number(ctx, names[i], 50);
-		if (!(v >= 0 && v <= 100))
-			return cmd_error(ctx, "a threshold is a percentage from 0 to 100",
-					 "-%s %g is not a percentage", names[i], v);
+		if (!(v >= 0 && v <= 100)) {
+			cmd_error(ctx, "a threshold is a percentage from 0 to 100",
+				  "-%s %g is not a percentage", names[i], v);
+			return -1;
+		}
 	}
-	if (cmd_arg_int(ctx, "WaveInterval", 3600) < 1)
-		return cmd_error(ctx, "give a time span such as 1h, 30m or 3600",
-				 "-WaveInterval must be at least one second");
+	if (cmd_arg_int(ctx, "WaveInterval", 3600) < 1) {
+		cmd_error(ctx, "give a time span such as 1h, 30m or 3600",
+			  "-WaveInterval must be at least one second");
+		return -1;
+	}
 	return 0;
+}
+
+/*
+ * Approve the rule's pending version (if any) and record the rollout in
+ * one transaction: approving first and rolling out after would leave a
+ * moment in which every phone is offered the new version.
+ */
+static int create(struct cmd_ctx *ctx, json_t *rule, json_t *waves, json_t *sites, const char *id)
+{
+	struct store *st = cmd_store(ctx);
+	struct ucsh_err err;
+	json_t *changes = NULL, *row = NULL, *stored = NULL;
+	const char *rule_id = str_of(rule, "Identity");
+	int rc = -1;
+	if (!cmd_should_process(ctx, "New device rollout", id))
+		return cmd_cancelled(ctx) ? -1 : 0;
+	if (!st || store_begin(st, &err))
+		return st ? storecmd_error(ctx, st, &err) : -1;
+	if (str_of(rule, "PendingVersion") &&
+	    (devupdate_rule_transition(rule, DEVUPDATE_APPROVE, &changes, &err) ||
+	     store_update(st, "DeviceUpdateRule", rule_id, changes, &err) < 0 ||
+	     store_get(st, "DeviceUpdateRule", rule_id, &stored, &err) != 1))
+		goto out;
+	row = rollout_row(ctx, stored ? stored : rule, json_incref(waves), json_incref(sites), id);
+	if (store_insert(st, "DeviceRollout", row, &err) || store_commit(st, &err))
+		goto out;
+	json_decref(stored);
+	stored = NULL;
+	rc = store_get(st, "DeviceRollout", id, &stored, &err) == 1
+		     ? storecmd_emit(ctx, "DeviceRollout", stored) : 0;
+	goto done;
+out:
+	if (store_transaction_depth(st) > 0)
+		store_rollback(st, NULL);
+	rc = storecmd_error(ctx, st, &err);
+done:
+	json_decref(changes);
+	json_decref(row);
+	json_decref(stored);
+	return rc;
 }
 
 static int new_rollout_process(struct cmd_ctx *ctx, json_t *input)
@@ -145,9 +195,9 @@ static int new_rollout_process(struct cmd_ctx *ctx, json_t *input)
 	int rc;
 	if (ok && !(rule = storecmd_get(ctx, "DeviceUpdateRule", rule_id, "device update rule")))
 		ok = false;
-	if (ok && !str_of(rule, "ApprovedVersion")) {
-		cmd_error(ctx, "approve a version first: Approve-CsDeviceUpdateRule",
-			  "rule %s has no approved version to roll out", rule_id);
+	if (ok && !str_of(rule, "ApprovedVersion") && !str_of(rule, "PendingVersion")) {
+		cmd_error(ctx, "import a package first: Import-CsDeviceUpdate",
+			  "rule %s has no pending or approved version to roll out", rule_id);
 		ok = false;
 	}
 	if (ok && (active = active_rollout(ctx, str_of(rule, "Identity")))) {
@@ -159,11 +209,9 @@ static int new_rollout_process(struct cmd_ctx *ctx, json_t *input)
 	if (ok && !(sites = rollout_sites(ctx)))
 		ok = false;
 	if (ok) {
-		char *id = cmd_has_arg(ctx, "Identity") ? xstrdup(cmd_arg_str(ctx, "Identity"))
+		char *id = cmd_has_arg(ctx, "Name") ? xstrdup(cmd_arg_str(ctx, "Name"))
 							: new_identity();
-		json_t *row = rollout_row(ctx, rule, json_incref(waves), json_incref(sites), id);
-		rc = storecmd_insert(ctx, "DeviceRollout", id, row, "device rollout");
-		json_decref(row);
+		rc = create(ctx, rule, waves, sites, id);
 		free(id);
 	} else {
 		rc = cmd_cancelled(ctx) ? -1 : 0;
@@ -331,7 +379,7 @@ static int stop_rollout_process(struct cmd_ctx *ctx, json_t *input)
 static const struct cmd_param new_rollout_params[] = {
 	{ .name = "Rule", .type = PT_STRING, .position = 0,
 	  .flags = PF_MANDATORY | PF_PIPE_PROP, .aliases = ALIASES("Identity"),
-	  .help = "The device update rule whose approved version is rolled out.",
+	  .help = "The device update rule whose pending (or else approved) version is rolled out.",
 	  .complete = rule_complete },
 	{ .name = "Waves", .type = PT_NUMBER, .flags = PF_ARRAY, .position = POS_NAMED,
 	  .help = "Cumulative percentages of the rule's phones, one per wave, rising to 100 "
@@ -348,8 +396,8 @@ static const struct cmd_param new_rollout_params[] = {
 	{ .name = "ErrorThreshold", .type = PT_NUMBER, .position = POS_NAMED,
 	  .help = "The percentage of a wave's phones failing above which the rollout suspends "
 		  "itself (5 by default)." },
-	{ .name = "Identity", .type = PT_STRING, .position = POS_NAMED,
-	  .help = "A name for the rollout (Rollout-<random> by default)." },
+	{ .name = "Name", .type = PT_STRING, .position = POS_NAMED,
+	  .help = "The rollout's identity (Rollout-<random> by default)." },
 	{ 0 },
 };
 
@@ -375,7 +423,9 @@ const struct cmd_entry cmd_new_csdevicerollout_entry = {
 	.name = "New-CsDeviceRollout",
 	.synopsis = "Rolls a rule's approved version out in waves that stop when phones fail.",
 	.description =
-		"Starts a staged rollout of the rule's ApprovedVersion. Instead of every phone "
+		"Starts a staged rollout of the rule's new version: its PendingVersion, which "
+		"this approves in the same step (so that no phone outside the waves is "
+		"offered it in between), or else its ApprovedVersion. Instead of every phone "
 		"of the rule at once, ucshd offers the version to the first wave's share of the "
 		"phones (which phones is fixed by their MAC address), then, once enough of "
 		"them succeeded, to the next share, up to 100%. WaveInterval is the time a "

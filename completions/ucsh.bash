@@ -153,7 +153,7 @@ _ucsh_params()
 	lock-csclientpin) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	measure-object) _ucsh_reply=(-Property -Sum -Average -Minimum -Maximum -InputObject -Verbose -ErrorAction) ;;
 	new-cscommonareaphone) _ucsh_reply=(-LineURI -RegistrarPool -DisplayName -Description -SipAddress -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
-	new-csdevicerollout) _ucsh_reply=(-Rule -Waves -WaveInterval -Site -SuccessThreshold -ErrorThreshold -Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	new-csdevicerollout) _ucsh_reply=(-Rule -Waves -WaveInterval -Site -SuccessThreshold -ErrorThreshold -Name -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	new-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -MaxLogFileSize -MaxLogCacheLimit -ValidLogFileTypes -ValidLogFileExtensions -LogCleanUpInterval -LogFlushInterval -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	new-csphone) _ucsh_reply=(-MacAddress -Model -Brand -SerialNumber -Revision -Locale -Site -Owner -FirmwareVersion -IPAddress -UserAgent -LastSeen -LastRegistered -Status -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	new-cspinpolicy) _ucsh_reply=(-Identity -Description -MinPasswordLength -MaximumLogonAttempts -PINHistoryCount -PINLifetime -AllowCommonPatterns -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -386,7 +386,7 @@ _ucsh_values()
 	"new-csdevicerollout -site"|\
 	"new-csdevicerollout -successthreshold"|\
 	"new-csdevicerollout -errorthreshold"|\
-	"new-csdevicerollout -identity") _ucsh_reply=(@none) ;;
+	"new-csdevicerollout -name") _ucsh_reply=(@none) ;;
 	"new-csdevicerollout -rule"|\
 	"new-csdevicerollout -identity") _ucsh_reply=(@live) ;;
 	"new-csdevicerollout #0") _ucsh_reply=(@param -Rule) ;;

@@ -494,7 +494,7 @@ static void handle_check(struct web_site *site, struct http_request *req)
 	struct web_shared *sh = site->sh;
 	struct update_request q;
 	struct ucsh_err err;
-	size_t len = evbuffer_get_length(req->body);
+	size_t len = req->body ? evbuffer_get_length(req->body) : 0; /* no body: none */
 	const char *body = len ? (const char *)evbuffer_pullup(req->body, -1) : "";
 	if (update_parser_parse(sh->parser, body, len, &q, &err)) {
 		site->n.refused++;

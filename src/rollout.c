@@ -159,6 +159,21 @@ static bool phone_matches(const json_t *ro, const json_t *rule, const json_t *ph
 	return site_included(ro, str_of(phone, "Site"));
 }
 
+/* Whether the phone is a target already with an outcome to keep: one
+ * offered at a check-in before this step, or done. A failed one is made
+ * pending again (a resumed wave gives it another chance). */
+static bool target_kept(struct store *st, const json_t *ro, const char *mac)
+{
+	struct ucsh_err err;
+	char *tid = target_id(ro, mac);
+	json_t *t = NULL;
+	bool keep = store_get(st, "DeviceRolloutTarget", tid, &t, &err) == 1 &&
+		    !str_ieq(str_of(t, "Outcome"), "Failed");
+	json_decref(t);
+	free(tid);
+	return keep;
+}
+
 /* A wave begins: the inventory's matching phones of its share become
  * targets; those already running the version count as succeeded. */
 static int wave_start(struct store *st, const json_t *ro, const json_t *rule, long w,
@@ -175,7 +190,7 @@ static int wave_start(struct store *st, const json_t *ro, const json_t *rule, lo
 		const char *mac = str_of(phone, "MacAddress");
 		rc = 0;
 		if (phone_matches(ro, rule, phone) && rollout_includes(id, mac, pct) &&
-		    !rollout_includes(id, mac, prev)) {
+		    !rollout_includes(id, mac, prev) && !target_kept(st, ro, mac)) {
 			char *tid = target_id(ro, mac);
 			bool done = version_eq(str_of(phone, "FirmwareVersion"), str_of(ro, "Version"));
 			json_t *t = json_pack("{s:s, s:s, s:s, s:I, s:s}", "Identity", tid, "Rollout", id,

@@ -180,6 +180,9 @@ test_expect_success 'every log limit refuses before anything is written' '
 test_expect_success 'bad update checks: malformed, too large, wrong type, wrong method; nothing recorded' '
 	test "$(post_check $INT "<UpdateRequest><MacAddress>00-04-F2-00-00-09</MacAddress>")" = 400 &&
 	test_grep "not well-formed" answer.xml &&
+	test "$(post_check $INT "")" = 400 &&
+	test "$(curl -s -o answer.xml -w %{http_code} -X POST -H "Content-Type: text/xml" $INT/ucdevice.upx)" = 400 &&
+	test_grep "not well-formed" answer.xml &&
 	test "$(post_check $INT "$(check_body nonsense $V0)")" = 400 && test_grep "MacAddress" answer.xml &&
 	test "$(post_check $INT "<!DOCTYPE x [<!ENTITY a \"aaaa\">]><UpdateRequest/>")" = 400 &&
 	python3 -c "print(\"<UpdateRequest>\" + \"<X>y</X>\" * 3000 + \"</UpdateRequest>\")" >huge.xml &&

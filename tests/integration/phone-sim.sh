@@ -15,7 +15,8 @@
 #   SIM_DIR      the phone's flash: its firmware version and images live here
 #   SIM_MAC SIM_SERIAL SIM_BRAND SIM_MODEL SIM_REV SIM_LOCALE
 #   SIM_VERSION  the firmware it runs until it installs another
-#   SIM_USER SIM_PIN     sign-in (digest) for the external site and SIP
+#   SIM_USER SIM_PIN     sign-in (digest) for the external site
+#   SIM_SIP_USER SIM_SIP_PIN  sign-in for SIP (by default SIM_USER, SIM_PIN)
 #   SIM_CACERT   the root to trust for https
 #   SIM_CONNECT  host name of the URLs ucshd answers with, reached at 127.0.0.1
 #   SIM_SIP      127.0.0.1:PORT of the registrar; SIM_SIP_LOCAL_PORT, SIM_DOMAIN,
@@ -106,8 +107,9 @@ upload() {
 
 register() {
 	mac=$(echo "$SIM_MAC" | tr -d ':.-' | tr 'A-F' 'a-f')
+	user=${SIM_SIP_USER:-$SIM_USER} pin=${SIM_SIP_PIN:-$SIM_PIN}
 	echo SEQUENTIAL >"$dir/creds.csv"
-	echo "$SIM_USER;[authentication username=$SIM_USER password=$SIM_PIN]" >>"$dir/creds.csv"
+	echo "$user;[authentication username=$user password=$pin]" >>"$dir/creds.csv"
 	timeout -k 5 60 sipp "$SIM_SIP" -sf "$SIM_SIPP_XML" -inf "$dir/creds.csv" \
 		-key domain "$SIM_DOMAIN" -key expires 600 -key mac "$mac" \
 		-key ua "${SIM_BRAND:-Polycom}/$version ${SIM_MODEL:-CX600}" -auth_uri "$SIM_DOMAIN" \
