@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "devupdate_rule.h"
 #include "digest.h"
 #include "http.h"
 #include "log.h"
@@ -53,7 +54,7 @@ struct web_shared {
 	long long seq[C_COUNT];
 	json_t *files;            /* lower("<image>/<path>") -> file entry of an image */
 	json_t *images;           /* lower(image identity) -> image row */
-	json_t *test_ids;         /* "mac:<MAC>", "sn:<serial lower>" -> true */
+	json_t *test_ids;         /* "mac:<MAC>", "sn:<serial lower>" -> [TestDevice rows] */
 	struct update_parser *parser;
 	struct digest_server *digest;
 	struct signin signin;
@@ -155,6 +156,8 @@ static void index_images(struct web_shared *sh)
 	}
 }
 
+/* Test devices by what identifies them ("mac:<MAC>", "sn:<serial>"), each
+ * key holding the rows (their scopes differ). */
 static void index_test_devices(struct web_shared *sh)
 {
 	size_t i;
@@ -162,20 +165,24 @@ static void index_test_devices(struct web_shared *sh)
 	json_object_clear(sh->test_ids);
 	json_array_foreach(sh->rows[C_TESTDEV], i, td) {
 		const char *id = str_of(td, "Identifier");
-		char mac[MAC_STR_LEN];
+		char mac[MAC_STR_LEN], *key = NULL;
 		struct ucsh_err err;
 		if (!id)
 			continue;
 		if (str_ieq(str_of(td, "IdentifierType"), "SerialNumber")) {
-			char *l = lower_dup(id), *key = xasprintf("sn:%s", l);
-			json_object_set_new(sh->test_ids, key, json_true());
-			free(key);
+			char *l = lower_dup(id);
+			key = xasprintf("sn:%s", l);
 			free(l);
 		} else if (mac_canonical(id, mac, &err) == 0) {
-			char *key = xasprintf("mac:%s", mac);
-			json_object_set_new(sh->test_ids, key, json_true());
-			free(key);
+			key = xasprintf("mac:%s", mac);
 		}
+		if (!key)
+			continue;
+		json_t *list = json_object_get(sh->test_ids, key);
+		if (!list)
+			json_object_set_new(sh->test_ids, key, list = json_array());
+		json_array_append(list, td);
+		free(key);
 	}
 }
 
@@ -219,36 +226,36 @@ static const json_t *row_by_id(const json_t *rows, const char *id)
 
 /* ---- Deciding ------------------------------------------------------------- */
 
-static bool field_eq(const json_t *rule, const char *k, const char *v)
-{
-	const char *r = str_of(rule, k);
-	return str_ieq(r ? r : "", v ? v : "");
-}
-
 static const json_t *rule_for(const json_t *rules, const struct update_request *q)
 {
-	size_t i;
-	json_t *r;
-	json_array_foreach(rules, i, r)
-		if (field_eq(r, "UpdateType", q->update_type) && field_eq(r, "Brand", q->brand) &&
-		    field_eq(r, "Model", q->model) && field_eq(r, "Revision", q->revision) &&
-		    field_eq(r, "Locale", q->locale))
-			return r;
-	return NULL;
+	struct devupdate_device dev = { q->update_type, q->brand, q->model, q->revision, q->locale };
+	return devupdate_rule_find(rules, &dev);
 }
 
-static bool is_test_device(struct web_shared *sh, const struct update_request *q)
+/* Whether one of the test device rows in test_ids under key covers site. */
+static bool covered(struct web_shared *sh, const char *key, const char *site)
+{
+	size_t i;
+	json_t *td;
+	json_array_foreach(json_object_get(sh->test_ids, key), i, td)
+		if (devupdate_test_device_covers(td, site))
+			return true;
+	return false;
+}
+
+static bool is_test_device(struct web_shared *sh, const struct update_request *q,
+			   const char *site)
 {
 	char key[UPDATE_MAX_VALUE + 8];
 	snprintf(key, sizeof(key), "mac:%s", q->mac);
-	if (json_object_get(sh->test_ids, key))
+	if (covered(sh, key, site))
 		return true;
 	if (!q->serial[0])
 		return false;
 	char *l = lower_dup(q->serial);
 	snprintf(key, sizeof(key), "sn:%s", l);
 	free(l);
-	return json_object_get(sh->test_ids, key) != NULL;
+	return covered(sh, key, site);
 }
 
 /* The site whose Subnets hold ip, or NULL (borrowed). */
@@ -446,14 +453,13 @@ static const char *offer_for(struct web_shared *sh, const json_t *rule,
 	*rv = ROLLOUT_NONE;
 	if (!rule)
 		return NULL;
-	const char *pending = str_of(rule, "PendingVersion");
-	if (pending && is_test_device(sh, q))
-		return pending;
+	if (str_of(rule, "PendingVersion") && is_test_device(sh, q, site))
+		return devupdate_rule_offer(rule, true);
 	*ro = rollout_for_rule(sh->rows[C_ROLLOUTS], rule);
 	*rv = *ro ? rollout_decide(*ro, q->mac, site) : ROLLOUT_NONE;
 	if (*rv == ROLLOUT_HOLD)
 		return NULL;
-	return *rv == ROLLOUT_OFFER ? str_of(*ro, "Version") : str_of(rule, "ApprovedVersion");
+	return *rv == ROLLOUT_OFFER ? str_of(*ro, "Version") : devupdate_rule_offer(rule, false);
 }
 
 /* The files of the image of version under rule, as the answer lists them;

@@ -130,6 +130,11 @@ static bool scope_covers(const char *identity, const char *site)
 	return site && strlen(site) == n && strncasecmp(identity, site, n) == 0;
 }
 
+bool devupdate_test_device_covers(const json_t *test_device, const char *site)
+{
+	return scope_covers(text_of(test_device, "Identity"), site);
+}
+
 /* Test devices of type whose Identifier is id: does one cover site? */
 static int any_covers(struct store *st, const char *type, const char *id, const char *site,
 		      bool *yes, struct ucsh_err *err)

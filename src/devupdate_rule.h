@@ -62,6 +62,11 @@ int devupdate_rule_lookup(struct store *st, const char *pool, const struct devup
 int devupdate_is_test_device(struct store *st, const char *mac, const char *serial,
 			     const char *site, bool *yes, struct ucsh_err *err);
 
+/* Whether the test device (a TestDevice row) applies to a phone of site
+ * (a Site identity; NULL: none known): a Global one always, a site's one
+ * to that site's phones. */
+bool devupdate_test_device_covers(const json_t *test_device, const char *site);
+
 enum devupdate_action {
 	DEVUPDATE_APPROVE,  /* pending -> approved, approved -> restore */
 	DEVUPDATE_RESTORE,  /* restore -> approved */

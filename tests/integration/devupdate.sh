@@ -115,6 +115,17 @@ test_expect_success 'reset drops the pending version: test devices get the appro
 	wait_until "test \"\$(post_check $INT \"\$(check_body $MAC1 $V1)\")\" = 200 && grep -q \"available=.false\" answer.xml" 50
 '
 
+test_expect_success 'a site test device applies to the phones of its site only (site by subnet)' '
+	MAC5=00-04-F2-00-00-05 &&
+	$UCSH -c "New-CsSite Lab; New-CsTestDevice -Identity site:Lab/t5 -IdentifierType MacAddress -Identifier $MAC5; Import-CsDeviceUpdate -FileName pkg-$V2.cab" >/dev/null &&
+	wait_until "test \"\$(post_check $INT \"\$(check_body $MAC1 $V1)\")\" = 200 && grep -q $V2 answer.xml" 50 &&
+	test "$(post_check $INT "$(check_body $MAC5 $V0)")" = 200 && test_grep "<Version>$V1<" answer.xml &&
+	$UCSH -c "Set-CsSite Lab -Subnets 127.0.0.0/8" &&
+	wait_until "test \"\$(post_check $INT \"\$(check_body $MAC5 $V0)\")\" = 200 && grep -q \"<Version>$V2<\" answer.xml" 50 &&
+	wait_until "test \"\$($UCSH -c \"(Get-CsPhone $MAC5).Site\")\" = Site:Lab" 50 &&
+	$UCSH -c "Get-CsDeviceUpdateRule | Reset-CsDeviceUpdateRule; Set-CsSite Lab -Subnets \$null"
+'
+
 FILE=$INT/Files/UCPhone/Polycom/CX600/Rev-1/ENU/$V1/CPE/nk.bin
 SHA=$(sha256sum pkgsrc-$V1/UCPhone/Polycom/CX600/Rev-1/ENU/$V1/CPE/nk.bin | cut -c1-64)
 test_expect_success 'downloads: ETag and If-None-Match, Range, HEAD, an unsatisfiable range' '
