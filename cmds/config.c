@@ -589,8 +589,9 @@ static const char *const logging_levels[] = { "Off", "Low", "Medium", "High", NU
 #define DEVICE_UPDATE_PROPS \
 	PROP("MaxLogFileSize", PT_INT, "The largest log file a phone may upload, in bytes " \
 	     "(1024000 by default; 1mb works)."), \
-	PROP("MaxLogCacheLimit", PT_INT, "How many bytes of uploaded logs are held in memory " \
-	     "before they are written out (512000 by default)."), \
+	PROP("MaxLogCacheLimit", PT_INT, "How many KiB of log uploads ucshd holds in memory " \
+	     "at once while phones send them (512000 by default); further uploads are told " \
+	     "to retry later."), \
 	PROP("ValidLogFileTypes", PT_OBJECT, "The kinds of log phones may upload (Watson, " \
 	     "CELog): a list replaces them, @{Add='X'} or @{Remove='X'} edits them."), \
 	PROP("ValidLogFileExtensions", PT_OBJECT, "The file extensions accepted for uploaded " \
