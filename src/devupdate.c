@@ -373,16 +373,25 @@ static void flush_soon(struct web_shared *sh)
 static void inventory_note(struct web_shared *sh, const struct update_request *q,
 			   const char *ip, const char *site, time_t now)
 {
-	char ts[STORE_TIMESTAMP_LEN];
-	store_timestamp(now, ts);
-	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s}", "MacAddress", q->mac, "Model", q->model,
-				"FirmwareVersion", q->version, "IPAddress", ip, "LastSeen", ts);
 	static const struct { const char *prop; size_t off; } opt[] = {
 		{ "Brand", offsetof(struct update_request, brand) },
 		{ "SerialNumber", offsetof(struct update_request, serial) },
 		{ "Revision", offsetof(struct update_request, revision) },
 		{ "Locale", offsetof(struct update_request, locale) },
 	};
+	struct strbuf sig = { 0 };
+	sb_addf(&sig, "%s|%s|%s|%s|%s|%s|%s|%s", q->model, q->version, ip, q->brand, q->serial,
+		q->revision, q->locale, site ? site : "");
+	json_t *last = json_object_get(sh->written, q->mac);
+	if (last && strcmp(json_string_value(json_array_get(last, 0)), sb_str(&sig)) == 0 &&
+	    now - json_integer_value(json_array_get(last, 1)) < INVENTORY_REFRESH_SECS) {
+		sb_free(&sig);
+		return; /* nothing new to say */
+	}
+	char ts[STORE_TIMESTAMP_LEN];
+	store_timestamp(now, ts);
+	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s}", "MacAddress", q->mac, "Model", q->model,
+				"FirmwareVersion", q->version, "IPAddress", ip, "LastSeen", ts);
 	for (size_t i = 0; i < UCSH_ARRAY_LEN(opt); i++) {
 		const char *v = (const char *)q + opt[i].off;
 		if (*v)
@@ -390,26 +399,17 @@ static void inventory_note(struct web_shared *sh, const struct update_request *q
 	}
 	if (site)
 		json_object_set_new(row, "Site", json_string(site));
-	char *sig = xasprintf("%s|%s|%s|%s|%s|%s|%s|%s", q->model, q->version, ip, q->brand,
-			      q->serial, q->revision, q->locale, site ? site : "");
-	json_t *last = json_object_get(sh->written, q->mac);
-	bool same = last && strcmp(json_string_value(json_array_get(last, 0)), sig) == 0 &&
-		    now - json_integer_value(json_array_get(last, 1)) < INVENTORY_REFRESH_SECS;
-	if (!same) {
-		json_object_set_new(sh->written, q->mac, json_pack("[s, I]", sig, (json_int_t)now));
-		json_object_set_new(sh->phones, q->mac, row);
-		row = NULL;
-		if (json_object_size(sh->phones) >= INVENTORY_MAX_QUEUE)
-			inventory_flush(sh);
-		if (json_object_size(sh->phones) >= INVENTORY_MAX_QUEUE)
-			json_object_clear(sh->phones); /* the store refuses: bound what waits */
-		else
-			flush_soon(sh);
-	}
-	if (json_object_size(sh->written) > 4 * INVENTORY_MAX_QUEUE * 64)
+	if (json_object_size(sh->written) >= 64 * INVENTORY_MAX_QUEUE)
 		json_object_clear(sh->written); /* a bound; the cost is one more write each */
-	json_decref(row);
-	free(sig);
+	json_object_set_new(sh->written, q->mac, json_pack("[s, I]", sb_str(&sig), (json_int_t)now));
+	json_object_set_new(sh->phones, q->mac, row);
+	sb_free(&sig);
+	if (json_object_size(sh->phones) >= INVENTORY_MAX_QUEUE)
+		inventory_flush(sh);
+	if (json_object_size(sh->phones) >= INVENTORY_MAX_QUEUE)
+		json_object_clear(sh->phones); /* the store refuses: bound what waits */
+	else
+		flush_soon(sh);
 }
 
 /* ---- The update check ----------------------------------------------------------- */

@@ -4,6 +4,8 @@
 #include "http.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -577,6 +579,14 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	}
 	c->timer = c->bev ? evtimer_new(s->base, on_timeout, c) : NULL;
+	if (c->bev) {
+		/* Answers go out whole (no Nagle wait for a short one), and a file
+		 * moves in large sendfile(2) calls rather than libevent's 16 KiB. */
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		bufferevent_set_max_single_write(c->bev, 1 << 20);
+		bufferevent_set_max_single_read(c->bev, 64 * 1024);
+	}
 	if (!c->timer) {
 		if (c->bev)
 			bufferevent_free(c->bev);
