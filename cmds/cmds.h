@@ -116,4 +116,13 @@ extern const struct cmd_entry cmd_get_csregistration_entry;
 extern const struct cmd_entry cmd_remove_csregistration_entry;
 extern const struct cmd_entry cmd_test_csregistration_entry;
 
+/* administrator.c */
+extern const struct cmd_entry cmd_get_csadministrator_entry;
+extern const struct cmd_entry cmd_new_csadministrator_entry;
+extern const struct cmd_entry cmd_set_csadministrator_entry;
+extern const struct cmd_entry cmd_remove_csadministrator_entry;
+
+/* auditlog.c */
+extern const struct cmd_entry cmd_get_csauditlog_entry;
+
 #endif

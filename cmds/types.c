@@ -27,5 +27,7 @@ const struct type_view format_views[] = {
 	{ "TestDevice", COLUMNS("Identity", "IdentifierType", "Identifier") },
 	{ "Registration", COLUMNS("User", "Contact", "Transport", "ExpiresIn", "Source", "UserAgent") },
 	{ "RegistrationTestStep", COLUMNS("Step", "Result", "Latency", "Detail") },
+	{ "Administrator", COLUMNS("Name", "Role", "Enabled", "Description") },
+	{ "AuditLog", COLUMNS("Time", "Administrator", "Source", "Outcome", "Command") },
 	{ NULL, NULL },
 };

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,10 @@ int main(int argc, char **argv)
 	char *store_uri = xstrdup(o.store ? o.store : store_default_uri());
 	sh.store_uri = store_uri;
 	sh.cancel = &cancel_flag;
+	/* the local shell is recorded in the audit log under the Unix user */
+	struct passwd *pw = getpwuid(getuid());
+	char *local_user = pw ? xstrdup(pw->pw_name) : xasprintf("uid %u", (unsigned)getuid());
+	sh.admin = local_user;
 	sh.color = !o.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO) &&
 		   isatty(STDERR_FILENO);
 	struct sigaction sa = { .sa_handler = on_sigint };
@@ -205,6 +210,7 @@ int main(int argc, char **argv)
 	}
 	shell_free(&sh);
 	free(store_uri);
+	free(local_user);
 	/* a script stopped by Ctrl-C ends as shells do after SIGINT */
 	if (cancel_flag && !sh.interactive && rc == 0)
 		rc = 130;
