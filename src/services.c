@@ -7,9 +7,11 @@
 
 #include "daemon.h"
 #include "registrar.h"
+#include "sshd.h"
 
 const struct service_ops *const service_table[] = {
 	&registrar_service_ops,
+	&sshd_service_ops,
 };
 const size_t service_table_len = UCSH_ARRAY_LEN(service_table);
 
