@@ -17,6 +17,7 @@
 #include "help.h"
 #include "repl.h"
 #include "shell.h"
+#include "ssh_client.h"
 #include "store.h"
 #include "value.h"
 
@@ -177,9 +178,18 @@ int main(int argc, char **argv)
 	if (o.complete)
 		return complete_main(argc - optind, argv + optind);
 	if (o.host) {
-		fprintf(stderr, "ucsh: --host: remote sessions need the SSH endpoint of ucshd, "
-				"which this build does not have yet\n");
-		return 2;
+		if (o.store) {
+			fprintf(stderr, "ucsh: --host and --store exclude each other: the remote "
+					"ucshd works on its own store\n");
+			return 2;
+		}
+		struct ssh_client_opts so = {
+			.host_uri = o.host, .command = o.command, .format = o.format,
+			.script = !o.command && optind < argc ? argv[optind] : NULL,
+			.args = argv + optind + 1, .nargs = !o.command && optind < argc
+							       ? argc - optind - 1 : 0,
+		};
+		return ssh_client_run(&so);
 	}
 	struct shell sh;
 	shell_init(&sh);

@@ -572,7 +572,8 @@ static void relay(struct sess *s)
 		}
 		if (ssh_event_dopoll(s->event, 1000) == SSH_ERROR)
 			break;
-		reap_child(s, WNOHANG);
+		/* all output read: the shell has ended or is about to */
+		reap_child(s, s->child && s->out_fd < 0 && s->err_fd < 0 ? 0 : WNOHANG);
 		time_t now = time(NULL);
 		if (s->child_done && !done_at)
 			done_at = now;
