@@ -130,5 +130,13 @@ extern const struct cmd_entry cmd_reset_csdeviceupdaterule_entry;
 extern const struct cmd_entry cmd_restore_csdeviceupdaterule_entry;
 extern const struct cmd_entry cmd_remove_csdeviceupdaterule_entry;
 extern const struct cmd_entry cmd_get_csdeviceupdatelog_entry;
+/* administrator.c */
+extern const struct cmd_entry cmd_get_csadministrator_entry;
+extern const struct cmd_entry cmd_new_csadministrator_entry;
+extern const struct cmd_entry cmd_set_csadministrator_entry;
+extern const struct cmd_entry cmd_remove_csadministrator_entry;
+
+/* auditlog.c */
+extern const struct cmd_entry cmd_get_csauditlog_entry;
 
 #endif

@@ -231,7 +231,7 @@ const struct cmd_entry cmd_export_csv_entry = {
 		{ 0 } },
 	.outputs = "None",
 	.role = ROLE_VIEW_ONLY,
-	.flags = CMD_CHANGES_STATE,
+	.flags = CMD_CHANGES_STATE | CMD_LOCAL_FILES | CMD_NOT_AUDITED,
 	.begin = export_begin,
 	.process = export_process,
 	.end = export_end,
@@ -310,5 +310,6 @@ const struct cmd_entry cmd_import_csv_entry = {
 		{ 0 } },
 	.outputs = "PSCustomObject",
 	.role = ROLE_VIEW_ONLY,
+	.flags = CMD_LOCAL_FILES,
 	.process = import_process,
 };

@@ -238,7 +238,7 @@ const struct cmd_entry cmd_out_file_entry = {
 		{ "Get-Command > commands.txt", "The same, with redirection." },
 		{ 0 } },
 	.role = ROLE_VIEW_ONLY,
-	.flags = CMD_CHANGES_STATE,
+	.flags = CMD_CHANGES_STATE | CMD_LOCAL_FILES | CMD_NOT_AUDITED,
 	.begin = out_file_begin,
 	.process = out_file_process,
 	.end = out_file_end,

@@ -544,6 +544,6 @@ const struct cmd_entry cmd_import_csphone_entry = {
 		{ 0 } },
 	.outputs = "PhoneImportResult",
 	.role = ROLE_VOICE,
-	.flags = CMD_CHANGES_STATE,
+	.flags = CMD_CHANGES_STATE | CMD_LOCAL_FILES,
 	.process = import_process,
 };

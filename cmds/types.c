@@ -34,5 +34,7 @@ const struct type_view format_views[] = {
 	{ "DeviceUpdateLog", COLUMNS("Received", "MacAddress", "FileName", "FileType", "Size") },
 	{ "Registration", COLUMNS("User", "Contact", "Transport", "ExpiresIn", "Source", "UserAgent") },
 	{ "RegistrationTestStep", COLUMNS("Step", "Result", "Latency", "Detail") },
+	{ "Administrator", COLUMNS("Name", "Role", "Enabled", "Description") },
+	{ "AuditLog", COLUMNS("Time", "Administrator", "Source", "Outcome", "Command") },
 	{ NULL, NULL },
 };

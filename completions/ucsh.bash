@@ -14,6 +14,8 @@ _ucsh_cmdlets=(
 	Format-List fl
 	Format-Table ft
 	Get-Command gcm
+	Get-CsAdministrator
+	Get-CsAuditLog
 	Get-CsClientPinInfo
 	Get-CsCommonAreaPhone
 	Get-CsDeviceRollout
@@ -39,6 +41,7 @@ _ucsh_cmdlets=(
 	Import-Csv
 	Lock-CsClientPin
 	Measure-Object measure
+	New-CsAdministrator
 	New-CsCommonAreaPhone
 	New-CsDeviceRollout
 	New-CsDeviceUpdateConfiguration
@@ -52,6 +55,7 @@ _ucsh_cmdlets=(
 	New-CsUser
 	Out-File
 	Out-Null
+	Remove-CsAdministrator
 	Remove-CsCommonAreaPhone
 	Remove-CsDeviceUpdateConfiguration
 	Remove-CsDeviceUpdateRule
@@ -68,6 +72,7 @@ _ucsh_cmdlets=(
 	Restore-CsDeviceUpdateRule
 	Resume-CsDeviceRollout
 	Select-Object select
+	Set-CsAdministrator
 	Set-CsClientPin
 	Set-CsCommonAreaPhone
 	Set-CsDeviceUpdateConfiguration
@@ -127,6 +132,8 @@ _ucsh_params()
 	format-list) _ucsh_reply=(-Property -InputObject -Verbose -ErrorAction) ;;
 	format-table) _ucsh_reply=(-Property -AutoSize -HideTableHeaders -InputObject -Verbose -ErrorAction) ;;
 	get-command) _ucsh_reply=(-Name -Verb -Noun -Verbose -ErrorAction) ;;
+	get-csadministrator) _ucsh_reply=(-Name -Filter -Verbose -ErrorAction) ;;
+	get-csauditlog) _ucsh_reply=(-Administrator -Cmdlet -StartTime -EndTime -Outcome -ResultSize -Filter -Verbose -ErrorAction) ;;
 	get-csclientpininfo) _ucsh_reply=(-Identity -Verbose -ErrorAction) ;;
 	get-cscommonareaphone) _ucsh_reply=(-Identity -Filter -ResultSize -Verbose -ErrorAction) ;;
 	get-csdevicerollout) _ucsh_reply=(-Identity -PerWave -Verbose -ErrorAction) ;;
@@ -152,6 +159,7 @@ _ucsh_params()
 	import-csv) _ucsh_reply=(-Path -Delimiter -Header -Verbose -ErrorAction) ;;
 	lock-csclientpin) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	measure-object) _ucsh_reply=(-Property -Sum -Average -Minimum -Maximum -InputObject -Verbose -ErrorAction) ;;
+	new-csadministrator) _ucsh_reply=(-Name -Role -PublicKey -Description -Enabled -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	new-cscommonareaphone) _ucsh_reply=(-LineURI -RegistrarPool -DisplayName -Description -SipAddress -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	new-csdevicerollout) _ucsh_reply=(-Rule -Waves -WaveInterval -Site -SuccessThreshold -ErrorThreshold -Name -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	new-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -MaxLogFileSize -MaxLogCacheLimit -ValidLogFileTypes -ValidLogFileExtensions -LogCleanUpInterval -LogFlushInterval -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -165,6 +173,7 @@ _ucsh_params()
 	new-csuser) _ucsh_reply=(-SipAddress -LineURI -DisplayName -Enabled -RegistrarPool -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	out-file) _ucsh_reply=(-FilePath -Append -NoClobber -Width -InputObject -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	out-null) _ucsh_reply=(-InputObject -Verbose -ErrorAction) ;;
+	remove-csadministrator) _ucsh_reply=(-Name -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-cscommonareaphone) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csdeviceupdaterule) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -181,6 +190,7 @@ _ucsh_params()
 	restore-csdeviceupdaterule) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	resume-csdevicerollout) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	select-object) _ucsh_reply=(-Property -ExpandProperty -ExcludeProperty -First -Last -Skip -Unique -InputObject -Verbose -ErrorAction) ;;
+	set-csadministrator) _ucsh_reply=(-Name -Role -PublicKey -Description -Enabled -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	set-csclientpin) _ucsh_reply=(-Identity -Pin -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	set-cscommonareaphone) _ucsh_reply=(-Identity -LineURI -RegistrarPool -DisplayName -Description -SipAddress -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	set-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -MaxLogFileSize -MaxLogCacheLimit -ValidLogFileTypes -ValidLogFileExtensions -LogCleanUpInterval -LogFlushInterval -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -265,6 +275,18 @@ _ucsh_values()
 	"get-command -noun") _ucsh_reply=(@none) ;;
 	"get-command -name") _ucsh_reply=(@live) ;;
 	"get-command #0") _ucsh_reply=(@param -Name) ;;
+	"get-csadministrator -filter") _ucsh_reply=(@none) ;;
+	"get-csadministrator -name"|\
+	"get-csadministrator -identity") _ucsh_reply=(@live) ;;
+	"get-csadministrator #0") _ucsh_reply=(@param -Name) ;;
+	"get-csauditlog -cmdlet"|\
+	"get-csauditlog -starttime"|\
+	"get-csauditlog -endtime"|\
+	"get-csauditlog -resultsize"|\
+	"get-csauditlog -filter") _ucsh_reply=(@none) ;;
+	"get-csauditlog -administrator") _ucsh_reply=(@live) ;;
+	"get-csauditlog -outcome") _ucsh_reply=(Success Failed Denied WhatIf) ;;
+	"get-csauditlog #0") _ucsh_reply=(@param -Administrator) ;;
 	"get-csclientpininfo -identity") _ucsh_reply=(@live) ;;
 	"get-csclientpininfo #0") _ucsh_reply=(@param -Identity) ;;
 	"get-cscommonareaphone -filter"|\
@@ -376,6 +398,13 @@ _ucsh_values()
 	"measure-object -property"|\
 	"measure-object -inputobject") _ucsh_reply=(@none) ;;
 	"measure-object #0") _ucsh_reply=(@param -Property) ;;
+	"new-csadministrator -publickey"|\
+	"new-csadministrator -description") _ucsh_reply=(@none) ;;
+	"new-csadministrator -name"|\
+	"new-csadministrator -identity") _ucsh_reply=(@live) ;;
+	"new-csadministrator -role") _ucsh_reply=(CsViewOnlyAdministrator CsHelpDesk CsVoiceAdministrator CsUserAdministrator CsAdministrator) ;;
+	"new-csadministrator -enabled") _ucsh_reply=('$true' '$false') ;;
+	"new-csadministrator #0") _ucsh_reply=(@param -Name) ;;
 	"new-cscommonareaphone -lineuri"|\
 	"new-cscommonareaphone -displayname"|\
 	"new-cscommonareaphone -description"|\
@@ -481,6 +510,9 @@ _ucsh_values()
 	"out-file -path") _ucsh_reply=(@file) ;;
 	"out-file #0") _ucsh_reply=(@param -FilePath) ;;
 	"out-null -inputobject") _ucsh_reply=(@none) ;;
+	"remove-csadministrator -name"|\
+	"remove-csadministrator -identity") _ucsh_reply=(@live) ;;
+	"remove-csadministrator #0") _ucsh_reply=(@param -Name) ;;
 	"remove-cscommonareaphone -identity") _ucsh_reply=(@live) ;;
 	"remove-cscommonareaphone #0") _ucsh_reply=(@param -Identity) ;;
 	"remove-csdeviceupdateconfiguration -identity") _ucsh_reply=(@live) ;;
@@ -524,6 +556,14 @@ _ucsh_values()
 	"select-object -skip"|\
 	"select-object -inputobject") _ucsh_reply=(@none) ;;
 	"select-object #0") _ucsh_reply=(@param -Property) ;;
+	"set-csadministrator -passthru") _ucsh_reply=(@switch) ;;
+	"set-csadministrator -publickey"|\
+	"set-csadministrator -description") _ucsh_reply=(@none) ;;
+	"set-csadministrator -name"|\
+	"set-csadministrator -identity") _ucsh_reply=(@live) ;;
+	"set-csadministrator -role") _ucsh_reply=(CsViewOnlyAdministrator CsHelpDesk CsVoiceAdministrator CsUserAdministrator CsAdministrator) ;;
+	"set-csadministrator -enabled") _ucsh_reply=('$true' '$false') ;;
+	"set-csadministrator #0") _ucsh_reply=(@param -Name) ;;
 	"set-csclientpin -pin") _ucsh_reply=(@none) ;;
 	"set-csclientpin -identity") _ucsh_reply=(@live) ;;
 	"set-csclientpin #0") _ucsh_reply=(@param -Identity) ;;

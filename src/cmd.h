@@ -83,6 +83,9 @@ enum cmd_flags {
 	CMD_CHANGES_STATE = 1 << 0, /* gets -WhatIf/-Confirm/-Force, is audited */
 	CMD_CONFIRM_HIGH = 1 << 1,  /* asks before acting on a tty unless -Force */
 	CMD_FORMATTER = 1 << 2,     /* output is already text: no default view */
+	CMD_LOCAL_FILES = 1 << 3,   /* reads or writes files where the shell runs: refused
+				     * to remote (SSH) sessions, whose files are elsewhere */
+	CMD_NOT_AUDITED = 1 << 4,   /* changes only local files, not the store: no audit row */
 };
 
 struct cmd_entry {

@@ -543,9 +543,13 @@ static int eval_statement(struct shell *sh, const struct ast *st, struct sink *o
 
 int eval_block(struct shell *sh, const struct ast *block, struct sink *out)
 {
+	const char *outer = sh->statement;
 	for (size_t i = 0; i < block->nkids; i++) {
 		unsigned long errors = sh->errors;
+		if (block->kids[i]->text)
+			sh->statement = block->kids[i]->text;
 		int status = eval_statement(sh, block->kids[i], out);
+		sh->statement = outer;
 		shell_var_set(sh, "?", json_boolean(status == EV_OK && sh->errors == errors));
 		if (sh->cancel && *sh->cancel)
 			return EV_STOP;

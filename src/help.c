@@ -279,10 +279,15 @@ static void add_param_syntax(struct strbuf *sb, const struct cmd_param *p, bool 
 	if (positional)
 		sb_addc(sb, ']');
 	if (p->type == PT_ENUM) {
+		/* a list too long for one line may break after a bar */
+		size_t total = 0;
+		for (const char *const *v = p->values; v && *v; v++)
+			total += strlen(*v) + 3;
+		const char *bar = !roff ? " | " : total > 60 ? "\\ | " : "\\ |\\ ";
 		sb_addf(sb, "%s{", sp);
 		for (const char *const *v = p->values; v && *v; v++) {
 			if (v != p->values)
-				sb_adds(sb, roff ? "\\ |\\ " : " | ");
+				sb_adds(sb, bar);
 			if (roff)
 				roff_escape(sb, *v, strlen(*v));
 			else

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "help.h"
 #include "repl.h"
 #include "shell.h"
+#include "ssh_client.h"
 #include "store.h"
 #include "value.h"
 
@@ -176,9 +178,18 @@ int main(int argc, char **argv)
 	if (o.complete)
 		return complete_main(argc - optind, argv + optind);
 	if (o.host) {
-		fprintf(stderr, "ucsh: --host: remote sessions need the SSH endpoint of ucshd, "
-				"which this build does not have yet\n");
-		return 2;
+		if (o.store) {
+			fprintf(stderr, "ucsh: --host and --store exclude each other: the remote "
+					"ucshd works on its own store\n");
+			return 2;
+		}
+		struct ssh_client_opts so = {
+			.host_uri = o.host, .command = o.command, .format = o.format,
+			.script = !o.command && optind < argc ? argv[optind] : NULL,
+			.args = argv + optind + 1, .nargs = !o.command && optind < argc
+							       ? argc - optind - 1 : 0,
+		};
+		return ssh_client_run(&so);
 	}
 	struct shell sh;
 	shell_init(&sh);
@@ -186,6 +197,10 @@ int main(int argc, char **argv)
 	char *store_uri = xstrdup(o.store ? o.store : store_default_uri());
 	sh.store_uri = store_uri;
 	sh.cancel = &cancel_flag;
+	/* the local shell is recorded in the audit log under the Unix user */
+	struct passwd *pw = getpwuid(getuid());
+	char *local_user = pw ? xstrdup(pw->pw_name) : xasprintf("uid %u", (unsigned)getuid());
+	sh.admin = local_user;
 	sh.color = !o.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO) &&
 		   isatty(STDERR_FILENO);
 	struct sigaction sa = { .sa_handler = on_sigint };
@@ -205,6 +220,7 @@ int main(int argc, char **argv)
 	}
 	shell_free(&sh);
 	free(store_uri);
+	free(local_user);
 	/* a script stopped by Ctrl-C ends as shells do after SIGINT */
 	if (cancel_flag && !sh.interactive && rc == 0)
 		rc = 130;

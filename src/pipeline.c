@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "bind.h"
 #include "eval.h"
 #include "value.h"
@@ -30,6 +31,8 @@ struct pipeline_stage {
 	struct pipeline_stage *next;
 	struct pipeline *pl;
 	const struct ast *at;
+	unsigned long errors;  /* written by this stage, for the audit log */
+	char first_error[256];
 };
 
 /* --- what handlers call ------------------------------------------------- */
@@ -37,6 +40,8 @@ struct pipeline_stage {
 static int write_error(struct cmd_ctx *ctx, const char *msg, const char *hint, bool terminating)
 {
 	struct pipeline *pl = ctx->stage->pl;
+	if (ctx->stage->errors++ == 0)
+		snprintf(ctx->stage->first_error, sizeof(ctx->stage->first_error), "%s", msg);
 	if (ctx->error_action == EA_SILENT && !terminating)
 		return 0;
 	shell_write_error(ctx->shell, ctx->entry->name, msg, hint, ctx->line, ctx->column, NULL);
@@ -329,6 +334,52 @@ static enum error_action error_action_of(struct shell *sh, json_t *params)
 	return EA_CONTINUE;
 }
 
+/* Write one audit row for e; a row that cannot be written is an error in a
+ * remote session (the admin must know the record is missing) and a warning
+ * in a local one. */
+static void audit_write(struct shell *sh, const struct cmd_entry *e, const json_t *secrets,
+			const char *outcome, const char *message)
+{
+	struct ucsh_err err;
+	err_clear(&err);
+	char *command = audit_redact(sh->statement ? sh->statement : e->name, secrets);
+	if (audit_record(sh, e, command, outcome, message, &err) != 0) {
+		char msg[700];
+		snprintf(msg, sizeof(msg), "the audit log could not be written: %s", err.msg);
+		if (sh->remote) {
+			shell_write_error(sh, e->name, msg, NULL, 0, 0, NULL);
+		} else {
+			fflush(sh->out);
+			fprintf(sh->err, "WARNING: %s\n", msg);
+		}
+	}
+	free(command);
+}
+
+/*
+ * May this session run e at all? Checked before its arguments are even
+ * evaluated, so that a denied cmdlet has no effect and reveals nothing.
+ */
+static bool stage_allowed(struct shell *sh, const struct cmd_entry *e, const struct ast *cmd)
+{
+	char msg[300];
+	const char *hint = NULL;
+	if (sh->role < e->role) {
+		snprintf(msg, sizeof(msg), "access denied: %s needs the role %s", e->name,
+			 cmd_role_name(e->role));
+		hint = "Get-CsAdministrator shows the roles; a CsAdministrator can change yours";
+	} else if (sh->remote && (e->flags & CMD_LOCAL_FILES)) {
+		snprintf(msg, sizeof(msg), "access denied: %s works on files, and a remote session "
+			 "has no access to the files of the server", e->name);
+		hint = "run it in a local ucsh, e.g. ucsh --host ... -o csv -c 'Get-CsPhone' >phones.csv";
+	} else {
+		return true;
+	}
+	shell_write_error(sh, e->name, msg, hint, cmd->line, cmd->col, NULL);
+	audit_write(sh, e, NULL, AUDIT_DENIED, msg);
+	return false;
+}
+
 /* Set up stage st for command AST cmd. */
 static int stage_init(struct shell *sh, struct pipeline_stage *st, const struct ast *cmd)
 {
@@ -337,6 +388,8 @@ static int stage_init(struct shell *sh, struct pipeline_stage *st, const struct 
 		unknown_command(sh, cmd);
 		return EV_FAIL;
 	}
+	if (!stage_allowed(sh, e, cmd))
+		return EV_FAIL;
 	struct cmd_ctx *ctx = &st->ctx;
 	ctx->entry = e;
 	ctx->shell = sh;
@@ -367,14 +420,41 @@ static int stage_init(struct shell *sh, struct pipeline_stage *st, const struct 
 	json_t *cf = json_object_get(st->args, "Confirm");
 	ctx->confirm = json_is_true(cf);
 	ctx->confirm_all = json_is_false(cf) ? 1 : 0;
-	if (sh->role < e->role) {
-		char msg[200];
-		snprintf(msg, sizeof(msg), "access denied: %s needs the role %s", e->name,
-			 cmd_role_name(e->role));
-		shell_write_error(sh, e->name, msg, NULL, cmd->line, cmd->col, NULL);
-		return EV_FAIL;
-	}
 	return EV_OK;
+}
+
+/* The values bound to secret parameters in any stage, to keep out of the
+ * audit log wherever they appear. New array. */
+static json_t *bound_secrets(struct pipeline_stage *stages, size_t n)
+{
+	json_t *out = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct cmd_param *p = stages[i].ctx.entry->params;
+		for (; p && p->name; p++) {
+			json_t *v = json_object_get(stages[i].args, p->name);
+			if ((p->flags & PF_SECRET) && json_is_string(v))
+				json_array_append(out, v);
+		}
+	}
+	return out;
+}
+
+/* One row per state-changing stage of a pipeline that ran. */
+static void audit_stages(struct shell *sh, struct pipeline_stage *stages, size_t n)
+{
+	json_t *secrets = NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct pipeline_stage *st = &stages[i];
+		unsigned flags = st->ctx.entry->flags;
+		if (!(flags & CMD_CHANGES_STATE) || (flags & CMD_NOT_AUDITED))
+			continue;
+		if (!secrets)
+			secrets = bound_secrets(stages, n);
+		const char *outcome = st->errors ? AUDIT_FAILED
+				      : st->ctx.whatif ? AUDIT_WHATIF : AUDIT_SUCCESS;
+		audit_write(sh, st->ctx.entry, secrets, outcome, st->errors ? st->first_error : NULL);
+	}
+	json_decref(secrets);
 }
 
 static void stages_free(struct pipeline_stage *stages, size_t n)
@@ -456,6 +536,7 @@ int pipeline_run(struct shell *sh, const struct ast *ast, struct sink *out)
 		if (stages[i].ctx.entry->end)
 			stages[i].ctx.entry->end(&stages[i].ctx);
 	}
+	audit_stages(sh, stages, n);
 	stages_free(stages, n);
 	if (pl.stop_script || (sh->cancel && *sh->cancel))
 		return EV_STOP;

@@ -8,11 +8,13 @@
 #include "daemon.h"
 #include "devupdate.h"
 #include "registrar.h"
+#include "sshd.h"
 
 const struct service_ops *const service_table[] = {
 	&registrar_service_ops,
 	&devupdate_internal_ops,
 	&devupdate_external_ops,
+	&sshd_service_ops,
 };
 const size_t service_table_len = UCSH_ARRAY_LEN(service_table);
 

@@ -35,6 +35,11 @@ struct shell {
 	int width;             /* columns for tables; 0 = from the terminal */
 	unsigned long errors;  /* errors written so far: exit status 1 when nonzero */
 	enum cmd_role role;    /* the highest role the session holds */
+	bool remote;           /* an SSH session: no access to this machine's files */
+	const char *admin;     /* who runs it, for the audit log: an administrator's
+				* Name, or the local user */
+	const char *client;    /* where from: "203.0.113.5:50022", or NULL (local) */
+	const char *statement; /* source of the statement running (audit) */
 	const char *store_uri; /* which store this session works on */
 	const char *source;    /* "<command line>", a file name, or "<stdin>" */
 	volatile sig_atomic_t *cancel; /* set by SIGINT: stop the running pipeline */

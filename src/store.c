@@ -189,6 +189,8 @@ static const struct store_column registration_cols[] = {
 static const struct store_column admin_cols[] = {
 	KEY("Name"), COLF("Role", STORE_TEXT, STORE_REQUIRED), COLF("PublicKey", STORE_TEXT, STORE_CASE),
 	COL("Description", STORE_TEXT),
+	/* a disabled administrator keeps the account but cannot sign in */
+	{ .name = "Enabled", .type = STORE_BOOLEAN, .dflt = "true", .since = 2 },
 };
 
 static const struct store_column audit_cols[] = {
@@ -196,6 +198,8 @@ static const struct store_column audit_cols[] = {
 	COLF("Time", STORE_TIMESTAMP, STORE_INDEXED), COL("Administrator", STORE_TEXT),
 	COL("Source", STORE_TEXT), COLF("Command", STORE_TEXT, STORE_CASE), COL("Outcome", STORE_TEXT),
 	COL("Message", STORE_TEXT),
+	/* the cmdlet the row is about, for Get-CsAuditLog -Cmdlet */
+	{ .name = "Cmdlet", .type = STORE_TEXT, .flags = STORE_INDEXED, .since = 2 },
 };
 
 static const struct store_column certificate_cols[] = {

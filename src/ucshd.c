@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "services.h"
+#include "sshd.h"
 #include "store.h"
 
 struct options {
@@ -141,6 +142,8 @@ static void tell_parent(int *ready_fd, char verdict)
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
+	if (argc > 1 && strcmp(argv[1], "--ssh-session") == 0)
+		return sshd_session_main(argc, argv); /* one SSH connection (sshd.h) */
 	int rc = parse_options(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

@@ -65,11 +65,15 @@ log_count() {
 }
 start_ucshd() {
 	_ok=$(log_count "Registrar started") _bad=$(log_count "did not start")
+	_ssh=$(log_count "SSH started") _sshbad=$(log_count "SSH did not start")
 	"$UCSHD" --pidfile "$TEST_DIR/ucshd.pid" --log-level info 2>>"$TEST_DIR/ucshd.log" &
 	UCSHD_PID=$!
 	wait_until 'test "$(log_count "Registrar started")" -gt "${_ok:-0}" ||
 		test "$(log_count "did not start")" -gt "${_bad:-0}" || ! kill -0 $UCSHD_PID 2>/dev/null' &&
 	test "$(log_count "Registrar started")" -gt "${_ok:-0}" &&
+	wait_until 'test "$(log_count "SSH started")" -gt "${_ssh:-0}" ||
+		test "$(log_count "SSH did not start")" -gt "${_sshbad:-0}"' &&
+	test "$(log_count "SSH started")" -gt "${_ssh:-0}" &&
 	wait_until 'test -S "$TEST_DIR/store/ucshd.sock"' && kill -0 $UCSHD_PID
 }
 
