@@ -4,6 +4,7 @@
 # values (identities, MAC addresses) come from `ucsh --complete`.
 
 _ucsh_cmdlets=(
+	Approve-CsDeviceUpdateRule
 	ConvertFrom-Json
 	ConvertTo-Json
 	Disable-CsUser
@@ -16,6 +17,8 @@ _ucsh_cmdlets=(
 	Get-CsClientPinInfo
 	Get-CsCommonAreaPhone
 	Get-CsDeviceUpdateConfiguration
+	Get-CsDeviceUpdateLog
+	Get-CsDeviceUpdateRule
 	Get-CsPhone
 	Get-CsPhoneModel
 	Get-CsPinPolicy
@@ -30,6 +33,7 @@ _ucsh_cmdlets=(
 	Get-Help help man
 	Get-Member gm
 	Group-Object group
+	Import-CsDeviceUpdate
 	Import-CsPhone
 	Import-Csv
 	Lock-CsClientPin
@@ -48,6 +52,7 @@ _ucsh_cmdlets=(
 	Out-Null
 	Remove-CsCommonAreaPhone
 	Remove-CsDeviceUpdateConfiguration
+	Remove-CsDeviceUpdateRule
 	Remove-CsPhone
 	Remove-CsPinPolicy
 	Remove-CsPool
@@ -57,6 +62,8 @@ _ucsh_cmdlets=(
 	Remove-CsTestDevice
 	Remove-CsUCPhoneConfiguration
 	Remove-CsUser
+	Reset-CsDeviceUpdateRule
+	Restore-CsDeviceUpdateRule
 	Select-Object select
 	Set-CsClientPin
 	Set-CsCommonAreaPhone
@@ -105,6 +112,7 @@ _ucsh_canon()
 _ucsh_params()
 {
 	case $1 in
+	approve-csdeviceupdaterule) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	convertfrom-json) _ucsh_reply=(-InputObject -AsHashtable -Depth -NoEnumerate -Verbose -ErrorAction) ;;
 	convertto-json) _ucsh_reply=(-InputObject -Depth -Compress -AsArray -Verbose -ErrorAction) ;;
 	disable-csuser) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -117,6 +125,8 @@ _ucsh_params()
 	get-csclientpininfo) _ucsh_reply=(-Identity -Verbose -ErrorAction) ;;
 	get-cscommonareaphone) _ucsh_reply=(-Identity -Filter -ResultSize -Verbose -ErrorAction) ;;
 	get-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
+	get-csdeviceupdatelog) _ucsh_reply=(-Identity -MacAddress -Since -Until -Filter -Verbose -ErrorAction) ;;
+	get-csdeviceupdaterule) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
 	get-csphone) _ucsh_reply=(-Identity -Model -Brand -Site -Owner -FirmwareVersion -SerialNumber -Filter -ResultSize -Verbose -ErrorAction) ;;
 	get-csphonemodel) _ucsh_reply=(-Identity -Brand -Model -Verbose -ErrorAction) ;;
 	get-cspinpolicy) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
@@ -131,6 +141,7 @@ _ucsh_params()
 	get-help) _ucsh_reply=(-Name -Examples -Detailed -Full -Parameter -Verbose -ErrorAction) ;;
 	get-member) _ucsh_reply=(-Name -InputObject -Verbose -ErrorAction) ;;
 	group-object) _ucsh_reply=(-Property -NoElement -AsHashTable -AsString -CaseSensitive -InputObject -Verbose -ErrorAction) ;;
+	import-csdeviceupdate) _ucsh_reply=(-FileName -Uri -Sha256 -CaFile -Identity -MaxFileSize -MaxPackageSize -MaxFileCount -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	import-csphone) _ucsh_reply=(-Path -Update -BatchSize -Delimiter -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	import-csv) _ucsh_reply=(-Path -Delimiter -Header -Verbose -ErrorAction) ;;
 	lock-csclientpin) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -149,6 +160,7 @@ _ucsh_params()
 	out-null) _ucsh_reply=(-InputObject -Verbose -ErrorAction) ;;
 	remove-cscommonareaphone) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	remove-csdeviceupdaterule) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csphone) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-cspinpolicy) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-cspool) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -158,6 +170,8 @@ _ucsh_params()
 	remove-cstestdevice) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csucphoneconfiguration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csuser) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	reset-csdeviceupdaterule) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	restore-csdeviceupdaterule) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	select-object) _ucsh_reply=(-Property -ExpandProperty -ExcludeProperty -First -Last -Skip -Unique -InputObject -Verbose -ErrorAction) ;;
 	set-csclientpin) _ucsh_reply=(-Identity -Pin -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	set-cscommonareaphone) _ucsh_reply=(-Identity -LineURI -RegistrarPool -DisplayName -Description -SipAddress -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -190,6 +204,9 @@ _ucsh_params()
 _ucsh_values()
 {
 	case $1 in
+	"approve-csdeviceupdaterule -passthru") _ucsh_reply=(@switch) ;;
+	"approve-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
+	"approve-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
 	"convertfrom-json -ashashtable"|\
 	"convertfrom-json -noenumerate") _ucsh_reply=(@switch) ;;
 	"convertfrom-json -inputobject"|\
@@ -247,6 +264,15 @@ _ucsh_values()
 	"get-csdeviceupdateconfiguration -filter") _ucsh_reply=(@none) ;;
 	"get-csdeviceupdateconfiguration -identity") _ucsh_reply=(@live) ;;
 	"get-csdeviceupdateconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csdeviceupdatelog -identity"|\
+	"get-csdeviceupdatelog -macaddress"|\
+	"get-csdeviceupdatelog -since"|\
+	"get-csdeviceupdatelog -until"|\
+	"get-csdeviceupdatelog -filter") _ucsh_reply=(@none) ;;
+	"get-csdeviceupdatelog #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csdeviceupdaterule -filter") _ucsh_reply=(@none) ;;
+	"get-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
+	"get-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
 	"get-csphone -brand"|\
 	"get-csphone -owner"|\
 	"get-csphone -firmwareversion"|\
@@ -308,6 +334,15 @@ _ucsh_values()
 	"group-object -property"|\
 	"group-object -inputobject") _ucsh_reply=(@none) ;;
 	"group-object #0") _ucsh_reply=(@param -Property) ;;
+	"import-csdeviceupdate -uri"|\
+	"import-csdeviceupdate -sha256"|\
+	"import-csdeviceupdate -cafile"|\
+	"import-csdeviceupdate -identity"|\
+	"import-csdeviceupdate -maxfilesize"|\
+	"import-csdeviceupdate -maxpackagesize"|\
+	"import-csdeviceupdate -maxfilecount") _ucsh_reply=(@none) ;;
+	"import-csdeviceupdate -filename") _ucsh_reply=(@file) ;;
+	"import-csdeviceupdate #0") _ucsh_reply=(@param -FileName) ;;
 	"import-csphone -update") _ucsh_reply=(@switch) ;;
 	"import-csphone -batchsize"|\
 	"import-csphone -delimiter") _ucsh_reply=(@none) ;;
@@ -428,6 +463,8 @@ _ucsh_values()
 	"remove-cscommonareaphone #0") _ucsh_reply=(@param -Identity) ;;
 	"remove-csdeviceupdateconfiguration -identity") _ucsh_reply=(@live) ;;
 	"remove-csdeviceupdateconfiguration #0") _ucsh_reply=(@param -Identity) ;;
+	"remove-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
+	"remove-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
 	"remove-csphone -identity"|\
 	"remove-csphone -macaddress") _ucsh_reply=(@live) ;;
 	"remove-csphone #0") _ucsh_reply=(@param -Identity) ;;
@@ -447,6 +484,12 @@ _ucsh_values()
 	"remove-csucphoneconfiguration #0") _ucsh_reply=(@param -Identity) ;;
 	"remove-csuser -identity") _ucsh_reply=(@live) ;;
 	"remove-csuser #0") _ucsh_reply=(@param -Identity) ;;
+	"reset-csdeviceupdaterule -passthru") _ucsh_reply=(@switch) ;;
+	"reset-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
+	"reset-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
+	"restore-csdeviceupdaterule -passthru") _ucsh_reply=(@switch) ;;
+	"restore-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
+	"restore-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
 	"select-object -unique") _ucsh_reply=(@switch) ;;
 	"select-object -property"|\
 	"select-object -expandproperty"|\

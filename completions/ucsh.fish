@@ -4,6 +4,7 @@
 # cmdlet what `ucsh --complete` offers: parameters, values, identities.
 
 function __ucsh_cmdlets
+    printf '%s\t%s\n' Approve-CsDeviceUpdateRule 'Gives a rule'\''s pending version to every phone.'
     printf '%s\t%s\n' ConvertFrom-Json 'Converts JSON text to objects.'
     printf '%s\t%s\n' ConvertTo-Json 'Converts objects to a JSON string.'
     printf '%s\t%s\n' Disable-CsUser 'Stops a user from signing in, keeping the user'\''s settings and PIN.'
@@ -21,6 +22,8 @@ function __ucsh_cmdlets
     printf '%s\t%s\n' Get-CsClientPinInfo 'Shows whether a PIN is set and whether it is locked.'
     printf '%s\t%s\n' Get-CsCommonAreaPhone 'Lists the common area phones.'
     printf '%s\t%s\n' Get-CsDeviceUpdateConfiguration 'Shows how the Device Update service treats uploaded logs.'
+    printf '%s\t%s\n' Get-CsDeviceUpdateLog 'Lists the logs phones uploaded to the web service.'
+    printf '%s\t%s\n' Get-CsDeviceUpdateRule 'Lists the device update rules.'
     printf '%s\t%s\n' Get-CsPhone 'Lists the phones of the inventory.'
     printf '%s\t%s\n' Get-CsPhoneModel 'Lists the phone models of the catalogue.'
     printf '%s\t%s\n' Get-CsPinPolicy 'Shows the rules PINs must follow.'
@@ -39,6 +42,7 @@ function __ucsh_cmdlets
     printf '%s\t%s\n' gm 'Lists the properties of the objects in a pipeline.'
     printf '%s\t%s\n' Group-Object 'Groups objects that have the same value for properties.'
     printf '%s\t%s\n' group 'Groups objects that have the same value for properties.'
+    printf '%s\t%s\n' Import-CsDeviceUpdate 'Imports a firmware package and makes its images pending.'
     printf '%s\t%s\n' Import-CsPhone 'Adds the phones listed in CSV files to the inventory, fast.'
     printf '%s\t%s\n' Import-Csv 'Reads objects from a CSV file.'
     printf '%s\t%s\n' Lock-CsClientPin 'Locks a PIN so that phones cannot sign in with it.'
@@ -58,6 +62,7 @@ function __ucsh_cmdlets
     printf '%s\t%s\n' Out-Null 'Discards its input.'
     printf '%s\t%s\n' Remove-CsCommonAreaPhone 'Removes a common area phone and its PIN.'
     printf '%s\t%s\n' Remove-CsDeviceUpdateConfiguration 'Removes the device update settings of a site.'
+    printf '%s\t%s\n' Remove-CsDeviceUpdateRule 'Removes a device update rule.'
     printf '%s\t%s\n' Remove-CsPhone 'Removes a phone from the inventory.'
     printf '%s\t%s\n' Remove-CsPinPolicy 'Removes a site'\''s or a per-user PIN policy.'
     printf '%s\t%s\n' Remove-CsPool 'Removes a registrar pool.'
@@ -67,6 +72,8 @@ function __ucsh_cmdlets
     printf '%s\t%s\n' Remove-CsTestDevice 'Removes a test device.'
     printf '%s\t%s\n' Remove-CsUCPhoneConfiguration 'Removes the phone settings of a site.'
     printf '%s\t%s\n' Remove-CsUser 'Removes a user and the user'\''s PIN.'
+    printf '%s\t%s\n' Reset-CsDeviceUpdateRule 'Drops a rule'\''s pending version.'
+    printf '%s\t%s\n' Restore-CsDeviceUpdateRule 'Goes back to the approved version before the last approval.'
     printf '%s\t%s\n' Select-Object 'Selects properties of objects, or some of the objects.'
     printf '%s\t%s\n' select 'Selects properties of objects, or some of the objects.'
     printf '%s\t%s\n' Set-CsClientPin 'Sets the PIN a user or common area phone signs in to a phone with.'
