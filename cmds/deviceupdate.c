@@ -97,19 +97,6 @@ static char *web_service_pool(struct cmd_ctx *ctx)
 	return fqdn;
 }
 
-/* The directory of the store: where the image store is. The same place
- * ucshd's services use for their files. Caller frees. */
-static char *store_directory(const char *uri)
-{
-	const char *path = str_iprefix("sqlite://", uri) ? uri + 9 : uri;
-	const char *slash = strrchr(path, '/');
-	if (!str_iprefix("postgresql://", uri) && strcmp(path, ":memory:") != 0)
-		return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	return xdg && *xdg ? xasprintf("%s/ucsh", xdg)
-			   : xasprintf("%s/.local/share/ucsh", home ? home : "/tmp");
-}
-
 /* ---- Import-CsDeviceUpdate ---------------------------------------------- */
 
 struct import {
@@ -162,7 +149,7 @@ static int open_image_store(struct cmd_ctx *ctx, struct import *im)
 	size_t removed = 0;
 	if (!st)
 		return -1;
-	char *dir = store_directory(store_uri(st));
+	char *dir = store_dir(store_uri(st));
 	im->images_dir = pkg_images_dir(dir, &err);
 	free(dir);
 	if (!im->images_dir || (im->lock_fd = pkg_lock(im->images_dir, &err)) < 0 ||

@@ -24,6 +24,7 @@
 #include <libssh/libssh.h>
 
 #include "log.h"
+#include "store.h"
 
 #define MAX_LISTENERS 16
 #define MAX_SOURCES 1024   /* addresses with recent failures we remember */
@@ -71,22 +72,9 @@ static int env_int(const char *name, int dflt, int min, int max)
 
 /* ---- The host key ------------------------------------------------------ */
 
-/* The directory of the store file (the XDG data directory for a store
- * without one), where the host key is kept beside the PKI files. */
-static char *key_dir(const char *uri)
-{
-	const char *path = str_iprefix("sqlite://", uri) ? uri + 9 : uri;
-	const char *slash = strrchr(path, '/');
-	if (!str_iprefix("postgresql://", uri) && strcmp(path, ":memory:") != 0)
-		return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	return xdg && *xdg ? xasprintf("%s/ucsh", xdg)
-			   : xasprintf("%s/.local/share/ucsh", home ? home : "/tmp");
-}
-
 char *sshd_host_key_path(const char *store_uri)
 {
-	char *dir = key_dir(store_uri);
+	char *dir = store_dir(store_uri);
 	char *path = xasprintf("%s/ssh_host_ed25519_key", dir);
 	free(dir);
 	return path;
