@@ -64,6 +64,7 @@ struct web_shared {
 	struct event *flush_ev;
 	struct event *tick_ev;    /* the rollouts' periodic step */
 	unsigned long long upload_bytes; /* bodies of log uploads in memory now */
+	unsigned long long generation;   /* bumped whenever what answers depend on changes */
 };
 
 struct web_counters {
@@ -76,6 +77,8 @@ struct web_site {
 	const char *prefix;       /* "/RequestHandler" or "/RequestHandlerExt" */
 	struct http_server *http;
 	struct web_counters n;
+	json_t *answers;          /* rendered answers (answer_for) */
+	unsigned long long answers_gen; /* the shared generation they were made in */
 };
 
 /* What a request under the site's prefix is, from its path. */
@@ -207,6 +210,7 @@ static void cache_refresh(struct web_shared *sh)
 		json_decref(sh->rows[k]);
 		sh->rows[k] = rows;
 		sh->seq[k] = seq;
+		sh->generation++;
 		if (k == C_IMAGES)
 			index_images(sh);
 		else if (k == C_TESTDEV)
@@ -495,6 +499,39 @@ static size_t offered_files(struct web_site *site, const json_t *rule, const cha
 	return n;
 }
 
+/*
+ * The answer for a device offered version (NULL: none) under rule, with
+ * config's PhoneConfiguration: the same bytes for every device in the same
+ * case, so each is rendered once and kept until the store changes.
+ * *offered: whether it offers an update (false when the image is missing).
+ */
+static const char *answer_for(struct web_site *site, const json_t *rule, const char *version,
+			      const json_t *config, bool *offered)
+{
+	char key[600];
+	if (site->answers_gen != site->sh->generation) {
+		json_object_clear(site->answers);
+		site->answers_gen = site->sh->generation;
+	}
+	snprintf(key, sizeof(key), "%s|%s|%s", version ? str_of(rule, "Identity") : "",
+		 version ? version : "", str_of(config, "Identity") ? str_of(config, "Identity") : "");
+	json_t *a = json_object_get(site->answers, key);
+	if (!a) {
+		struct update_file files[16];
+		struct strbuf urls = { 0 }, out = { 0 };
+		size_t n = version ? offered_files(site, rule, version, files, 16, &urls) : 0;
+		update_response_write(&out, n ? version : NULL, files, n, config);
+		a = json_pack("{s:s%, s:b}", "xml", sb_str(&out), out.len, "offered", n > 0);
+		if (json_object_size(site->answers) >= 4096)
+			json_object_clear(site->answers); /* a bound: rules x versions x sites */
+		json_object_set_new(site->answers, key, a);
+		sb_free(&out);
+		sb_free(&urls);
+	}
+	*offered = json_is_true(json_object_get(a, "offered"));
+	return json_string_value(json_object_get(a, "xml"));
+}
+
 static void handle_check(struct web_site *site, struct http_request *req)
 {
 	struct web_shared *sh = site->sh;
@@ -515,20 +552,14 @@ static void handle_check(struct web_site *site, struct http_request *req)
 	const char *version = offer_for(sh, rule, &q, phone_site, &ro, &rv);
 	if (version && value_version_cmp(version, q.version) == 0)
 		version = NULL; /* it runs what it should */
-	struct update_file files[16];
-	struct strbuf urls = { 0 }, out = { 0 };
-	size_t nfiles = version ? offered_files(site, rule, version, files, 16, &urls) : 0;
-	if (nfiles == 0)
-		version = NULL;
-	if (version)
+	bool offered;
+	const char *xml = answer_for(site, rule, version, ucphone_for(sh, phone_site), &offered);
+	if (offered)
 		site->n.offered++;
 	if (ro)
-		rollout_checkin(sh->d->store, ro, q.mac, q.version, rv == ROLLOUT_OFFER && version, now);
+		rollout_checkin(sh->d->store, ro, q.mac, q.version, rv == ROLLOUT_OFFER && offered, now);
 	inventory_note(sh, &q, req->peer_ip, phone_site, now);
-	update_response_write(&out, version, files, nfiles, ucphone_for(sh, phone_site));
-	http_respond(req, 200, "text/xml; charset=utf-8", sb_str(&out), out.len);
-	sb_free(&out);
-	sb_free(&urls);
+	http_respond(req, 200, "text/xml; charset=utf-8", xml, strlen(xml));
 }
 
 /* ---- Image downloads ----------------------------------------------------------- */
@@ -1146,6 +1177,8 @@ static int site_start(struct service *svc, bool external, struct ucsh_err *err)
 	memset(&site->n, 0, sizeof(site->n));
 	site->external = external;
 	site->prefix = external ? "/RequestHandlerExt" : "/RequestHandler";
+	if (!site->answers)
+		site->answers = json_object();
 	err_clear(err);
 	site->sh = shared_get(svc, err);
 	site_limits(&lim);
@@ -1187,6 +1220,7 @@ static void site_reload(struct service *svc)
 	if (!site || !site->sh)
 		return;
 	cache_refresh(site->sh);
+	site->sh->generation++; /* the pool's names and ports are in the answers */
 	signin_refresh(&site->sh->signin);
 }
 
@@ -1210,6 +1244,9 @@ static json_t *site_status(struct service *svc)
 
 static void site_destroy(struct service *svc)
 {
+	struct web_site *site = svc->impl;
+	if (site)
+		json_decref(site->answers);
 	free(svc->impl);
 	svc->impl = NULL;
 }

