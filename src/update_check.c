@@ -57,7 +57,12 @@ static void on_start(void *arg, const XML_Char *name, const XML_Char **atts)
 		return;
 	}
 	if (p->depth == 1 && strcmp(name, "UpdateRequest") != 0) {
-		fail(p, "the root element is <%.64s>, not <UpdateRequest>", name);
+		/* quote at most 64 bytes, cut between UTF-8 characters: the
+		 * reason goes into a text/plain; charset=utf-8 answer */
+		int n = (int)strnlen(name, 64);
+		while (n > 0 && name[n] && ((unsigned char)name[n] & 0xc0) == 0x80)
+			n--;
+		fail(p, "the root element is <%.*s>, not <UpdateRequest>", n, name);
 		return;
 	}
 	if (p->depth != 2)

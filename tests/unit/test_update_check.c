@@ -323,6 +323,22 @@ static void test_not_an_update_request(void **state)
 	root[0] = '<';
 	refused(root, "the root element is <RRRR");
 	assert_true(strlen(err.msg) < 120);
+	/* and cut between UTF-8 characters, not inside one */
+	memset(root, 'R', 63);
+	strcpy(root + 63, "\xc3\xa9\xc3\xa9/>");
+	memmove(root + 1, root, strlen(root) + 1);
+	root[0] = '<';
+	refused(root, "the root element is <");
+	char want[128];
+	snprintf(want, sizeof(want), "<%.63s>, not", root + 1);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s' is not cut after 63 bytes", err.msg);
+	/* a name of 64 bytes ending in a whole character is quoted whole */
+	memset(root, 'R', 62);
+	strcpy(root + 62, "\xc3\xa9/>");
+	memmove(root + 1, root, strlen(root) + 1);
+	root[0] = '<';
+	refused(root, "\xc3\xa9>, not <UpdateRequest>");
 }
 
 static void test_body_limit(void **state)
