@@ -33,6 +33,11 @@ static bool is_tchar(unsigned char c)
 	       (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -41,8 +46,8 @@ static int hexval(char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-int http_path_decode(const char *target, size_t n, char *out, size_t outsz,
-		     struct ucsh_err *err)
+static int path_decode(const char *target, size_t n, char *out, size_t outsz,
+		       struct ucsh_err *err)
 {
 	size_t o = 0, seg = 0; /* seg: where the current segment starts in out */
 	if (n == 0 || target[0] != '/')
@@ -80,6 +85,16 @@ int http_path_decode(const char *target, size_t n, char *out, size_t outsz,
 		return err_set(err, "the path has a '.' or '..' segment");
 	out[o] = '\0';
 	return 0;
+}
+
+int http_path_decode(const char *target, size_t n, char *out, size_t outsz,
+		     struct ucsh_err *err)
+{
+	if (path_decode(target, n, out, outsz, err) == 0)
+		return 0;
+	if (outsz > 0)
+		out[0] = '\0'; /* a refused path leaves no part of itself behind */
+	return -1;
 }
 
 /* Whether the comma-separated list value holds token (any case). */
@@ -120,12 +135,13 @@ static int parse_request_line(char **p, struct http_head *h, struct ucsh_err *er
 	if (sp1 == s || sp1 - s > 16)
 		return err_set(err, "the method is empty or too long"), 400;
 	const char *v = sp2 + 1;
-	if (strncmp(v, "HTTP/", 5) != 0 || !v[5] || v[6] != '.' || !v[7] || v[8])
+	/* HTTP-version = "HTTP/" DIGIT "." DIGIT: anything else is not a
+	 * version at all (400); another major version is one we do not serve */
+	if (strncmp(v, "HTTP/", 5) != 0 || !is_digit(v[5]) || v[6] != '.' || !is_digit(v[7]) ||
+	    v[8])
 		return err_set(err, "the version is not HTTP/1.x"), 400;
 	if (v[5] != '1')
 		return err_set(err, "only HTTP/1.x is served"), 505;
-	if (v[7] < '0' || v[7] > '9')
-		return err_set(err, "the version is not HTTP/1.x"), 400;
 	h->minor = v[7] - '0';
 	h->method_text = s;
 	h->method = strcmp(s, "GET") == 0 ? HTTP_GET : strcmp(s, "HEAD") == 0 ? HTTP_HEAD
@@ -142,16 +158,21 @@ static int parse_target(struct http_head *h, struct ucsh_err *err)
 	for (const char *c = t; *c; c++)
 		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
 			return err_set(err, "the target holds a space, control or non-ASCII byte"), 400;
+	const char *q, *path = t;
 	if (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0) {
-		const char *slash = strchr(strstr(t, "//") + 2, '/');
-		t = slash ? slash : "/";
+		/* the authority ends at the path or the query: a '/' inside the
+		 * query of "http://host?a=/b" does not start the path */
+		const char *auth = strstr(t, "//") + 2;
+		path = auth + strcspn(auth, "/?");
 	}
-	const char *q = strchr(t, '?');
-	size_t n = q ? (size_t)(q - t) : strlen(t);
+	q = strchr(path, '?');
+	size_t n = q ? (size_t)(q - path) : strlen(path);
 	if (n >= HTTP_MAX_PATH)
 		return err_set(err, "the path is longer than %d bytes", HTTP_MAX_PATH - 1), 414;
 	h->query = q ? q + 1 : NULL;
-	if (http_path_decode(t, n, h->path, sizeof(h->path), err))
+	if (n == 0 && path != t) /* "http://host" or "http://host?q": the root */
+		path = "/", n = 1;
+	if (http_path_decode(path, n, h->path, sizeof(h->path), err))
 		return 400;
 	return 0;
 }
@@ -191,14 +212,24 @@ static int parse_content_length(struct http_head *h, struct ucsh_err *err)
 			continue;
 		const char *v = h->headers[i].value;
 		size_t n = strlen(v);
-		if (n == 0 || n > 15 || strspn(v, "0123456789") != n)
+		if (n == 0 || strspn(v, "0123456789") != n)
 			return err_set(err, "Content-Length is not a number"), 400;
+		if (n > 15)
+			return err_set(err, "Content-Length is too large"), 400;
 		long long cl = atoll(v);
 		if (h->content_length >= 0 && cl != h->content_length)
 			return err_set(err, "two different Content-Length headers"), 400;
 		h->content_length = cl;
 	}
 	return 0;
+}
+
+static size_t header_count(const struct http_head *h, const char *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < h->nheaders; i++)
+		n += strcasecmp(h->headers[i].name, name) == 0;
+	return n;
 }
 
 /* What the framing headers say: length, keep-alive, expectations. */
@@ -212,22 +243,30 @@ static int parse_framing(struct http_head *h, struct ucsh_err *err)
 		return rc;
 	if (h->minor >= 1 && !http_header_get(h, "Host"))
 		return err_set(err, "an HTTP/1.1 request needs a Host header"), 400;
+	if (header_count(h, "Host") > 1) /* RFC 7230 5.4 */
+		return err_set(err, "more than one Host header"), 400;
 	const char *conn = http_header_get(h, "Connection");
 	h->keep_alive = h->minor >= 1 ? !(conn && has_token(conn, "close"))
 				      : conn && has_token(conn, "keep-alive");
 	const char *expect = http_header_get(h, "Expect");
 	if (expect && strcasecmp(expect, "100-continue") != 0)
 		return err_set(err, "the only expectation met is 100-continue"), 417;
-	h->expect_continue = expect != NULL;
+	/* RFC 7231 5.1.1: an HTTP/1.0 client does not wait for 100 Continue */
+	h->expect_continue = expect != NULL && h->minor >= 1;
 	return 0;
 }
 
 int http_parse_head(char *buf, size_t len, struct http_head *h, struct ucsh_err *err)
 {
+	/* every field is defined, also when the head is refused half-way */
 	memset(h, 0, offsetof(struct http_head, path));
 	h->path[0] = '\0';
 	h->query = NULL;
+	h->minor = 0;
 	h->nheaders = 0;
+	h->content_length = -1;
+	h->keep_alive = false;
+	h->expect_continue = false;
 	if (len < 4 || memcmp(buf + len - 4, "\r\n\r\n", 4) != 0 || memchr(buf, '\0', len))
 		return err_set(err, "the request head is not text ending in an empty line"), 400;
 	buf[len - 2] = '\0'; /* the last header line keeps its CRLF */

@@ -62,14 +62,15 @@ struct http_head {
 /*
  * Parse the head buf[0..len) (ending in CRLF CRLF; it is modified: names
  * and values get NUL-terminated in place). 0, or the HTTP status to answer
- * (400, 411, 414, 431, 501, 505) with err saying why in one line.
+ * (400, 411, 414, 417, 431, 505) with err saying why in one line; every
+ * field of h is defined either way (content_length -1 when not known).
  */
 int http_parse_head(char *buf, size_t len, struct http_head *h, struct ucsh_err *err);
 /*
  * Percent-decode the path of a request target into out. Refused (-1, err):
  * not starting with '/', %00 or a control character, an encoded '/' or '\',
  * a backslash, a "." or ".." segment, an empty segment ("//"), invalid
- * escapes, longer than outsz - 1.
+ * escapes, longer than outsz - 1. A refused path leaves out empty.
  */
 int http_path_decode(const char *target, size_t n, char *out, size_t outsz,
 		     struct ucsh_err *err);

@@ -57,7 +57,12 @@ static void on_start(void *arg, const XML_Char *name, const XML_Char **atts)
 		return;
 	}
 	if (p->depth == 1 && strcmp(name, "UpdateRequest") != 0) {
-		fail(p, "the root element is <%.64s>, not <UpdateRequest>", name);
+		/* quote at most 64 bytes, cut between UTF-8 characters: the
+		 * reason goes into a text/plain; charset=utf-8 answer */
+		int n = (int)strnlen(name, 64);
+		while (n > 0 && name[n] && ((unsigned char)name[n] & 0xc0) == 0x80)
+			n--;
+		fail(p, "the root element is <%.*s>, not <UpdateRequest>", n, name);
 		return;
 	}
 	if (p->depth != 2)
@@ -92,14 +97,20 @@ static void on_text(void *arg, const XML_Char *s, int n)
 	for (int i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
-		if (c < 0x20 && !space) {
+		if ((c < 0x20 && !space) || c == 0x7f) {
 			fail(p, "<%s> holds a control character", field_names[p->field]);
 			return;
 		}
 		if (*len == 0 && space)
 			continue; /* leading white space */
 		if (*len >= UPDATE_MAX_VALUE) {
-			fail(p, "<%s> is longer than 256 bytes", field_names[p->field]);
+			/* White space past the limit can only be trailing (any
+			 * text after it fails here), and trailing white space is
+			 * trimmed: a pretty-printed 256-byte value is fine. */
+			if (space)
+				continue;
+			fail(p, "<%s> is longer than %d bytes", field_names[p->field],
+			     UPDATE_MAX_VALUE);
 			return;
 		}
 		p->text[p->field][(*len)++] = (char)c;
@@ -168,10 +179,12 @@ static int fill(struct update_parser *p, struct update_request *out, struct ucsh
 		if (!*field_text(p, required[i]))
 			return err_set(err, "<%s> is missing", field_names[required[i]]);
 	struct ucsh_err merr;
-	if (mac_canonical(field_text(p, F_MAC), out->mac, &merr))
+	char mac[MAC_STR_LEN]; /* out is written only when the whole request is good */
+	if (mac_canonical(field_text(p, F_MAC), mac, &merr))
 		return err_set(err, "<MacAddress> is not a MAC address");
 	if (!update_version_valid(field_text(p, F_VERSION)))
 		return err_set(err, "<Version> is not a dotted version such as 4.0.7577.4100");
+	memcpy(out->mac, mac, sizeof(mac));
 	char *dst[F_COUNT] = { NULL, out->serial, out->update_type, out->brand, out->model,
 			       out->revision, out->locale, out->version, out->user };
 	for (int f = 1; f < F_COUNT; f++)
@@ -197,7 +210,7 @@ int update_parser_parse(struct update_parser *p, const char *body, size_t len,
 	p->err = err;
 	memset(p->seen, 0, sizeof(p->seen));
 	memset(p->len, 0, sizeof(p->len));
-	if (XML_Parse(p->xp, body, (int)len, XML_TRUE) != XML_STATUS_OK) {
+	if (XML_Parse(p->xp, body, (int)len, XML_TRUE) != XML_STATUS_OK || p->failed) {
 		if (!p->failed)
 			err_set(err, "the body is not well-formed XML (line %lu: %s)",
 				(unsigned long)XML_GetCurrentLineNumber(p->xp),

@@ -40,10 +40,13 @@ test_expect_success 'TLS 1.2 and 1.3 are served with the pool chain; TLS 1.1 is 
 '
 
 if command -v baresip >/dev/null 2>&1; then
+	# baresip listens for SIP on UDP and TCP at sip_listen and for TLS at
+	# the port after it: both from the spare ports, as the one after
+	# AUX_PORT2 is ucshd's internal web site.
 	mkdir -p bs
 	cat >bs/config <<-EOF
 	poll_method epoll
-	sip_listen 127.0.0.1:$AUX_PORT2
+	sip_listen 127.0.0.1:$SPARE_PORT
 	sip_cafile $CA
 	module_path /usr/lib/baresip/modules
 	module account.so
