@@ -105,6 +105,7 @@ test_expect_success 'a wave whose phones fail suspends the rollout; the others a
 	for n in $(cat expect); do sim $n check >/dev/null || return 1; done &&
 	wait_until "test \"\$(status Rollout-two)\" = Suspended" 150 &&
 	$UCSH -c "(Get-CsDeviceRollout Rollout-two).Reason" >reason && test_grep "error threshold" reason &&
+	m=$(head -n 1 expect) && wait_until "sim $m check | grep -q \"^none\$\"" 50 &&
 	for n in $PHONES; do sim $n check >out && test_grep -q "^none$" out || return 1; done
 '
 
