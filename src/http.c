@@ -368,11 +368,13 @@ struct http_conn {
 	char peer[NET_ADDR_TEXT_LEN], peer_ip[INET6_ADDRSTRLEN + 1];
 	struct http_request req;
 	struct strbuf extra; /* response headers added by the handler */
+	struct evbuffer *body_buf; /* request bodies, one at a time */
 	struct http_conn *prev, *next;
 	char head[HTTP_MAX_HEAD + 1];
 };
 
 static void conn_process(struct http_conn *c);
+static bool flush_out(struct http_conn *c);
 
 static void set_deadline(struct http_conn *c, double secs)
 {
@@ -390,8 +392,7 @@ static void conn_free(struct http_conn *c)
 	struct http_server *s = c->s;
 	if (c->state == CONN_BODY && s->h.on_abort)
 		s->h.on_abort(&c->req, s->h.arg);
-	if (c->req.body)
-		evbuffer_free(c->req.body);
+	evbuffer_free(c->body_buf);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -441,6 +442,8 @@ static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct http_conn *c = arg;
 	(void)bev;
+	if (!c->tls)
+		bufferevent_disable(c->bev, EV_WRITE); /* flush_out enables it when needed */
 	if (c->state == CONN_CLOSING) {
 		conn_free(c);
 	} else if (c->state == CONN_WRITING) {
@@ -454,14 +457,38 @@ static void on_write(struct bufferevent *bev, void *arg)
 
 static void request_reset(struct http_conn *c)
 {
-	if (c->req.body)
-		evbuffer_free(c->req.body);
+	evbuffer_drain(c->body_buf, evbuffer_get_length(c->body_buf));
 	memset(&c->req, 0, sizeof(c->req));
 	c->req.conn = c;
 	c->req.tls = c->tls;
 	c->req.peer = c->peer;
 	c->req.peer_ip = c->peer_ip;
 	sb_reset(&c->extra);
+}
+
+/*
+ * Send what is queued now, on a plain connection: most answers go out whole
+ * in this one writev(2), and the write event is enabled only for what the
+ * socket would not take (two epoll_ctl(2) calls saved per request). TLS
+ * connections leave writing to their bufferevent. false when the peer is
+ * gone.
+ */
+static bool flush_out(struct http_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	if (c->tls || evbuffer_get_length(out) == 0)
+		return true;
+	/* A socket bufferevent keeps its output's front frozen, so that only it
+	 * drains it; it thaws it the same way around its own writes. */
+	evbuffer_unfreeze(out, 1);
+	int n = evbuffer_write(out, bufferevent_getfd(c->bev));
+	int e = errno;
+	evbuffer_freeze(out, 1);
+	if (n < 0 && e != EAGAIN && e != EINTR)
+		return false;
+	if (evbuffer_get_length(out) > 0)
+		bufferevent_enable(c->bev, EV_WRITE);
+	return true;
 }
 
 /* The answer is queued: decide what the connection does next. */
@@ -471,6 +498,12 @@ static void request_done(struct http_conn *c)
 	if (!c->req.responded)
 		http_respond_error(&c->req, 500, "the request was not answered");
 	request_reset(c);
+	if (!flush_out(c)) {
+		c->state = CONN_CLOSING; /* the peer is gone: free on the next turn */
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+		set_deadline(c, 0);
+		return;
+	}
 	if (c->close_after) {
 		c->state = CONN_CLOSING;
 		bufferevent_disable(c->bev, EV_READ);
@@ -535,12 +568,14 @@ static bool take_head(struct http_conn *c, size_t hlen)
 		request_done(c);
 		return false;
 	}
-	c->req.body = evbuffer_new();
+	c->req.body = c->body_buf;
 	c->state = CONN_BODY;
 	c->body_left = cl;
 	set_deadline(c, s->lim.body_timeout + rate_allowance(c, (unsigned long long)cl));
-	if (c->req.head.expect_continue)
+	if (c->req.head.expect_continue) {
 		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		flush_out(c); /* a failure shows as EOF on the next read */
+	}
 	return true;
 }
 
@@ -639,6 +674,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		s->conns->prev = c;
 	s->conns = c;
 	s->stats.conns++;
+	c->body_buf = evbuffer_new();
 	request_reset(c);
 	/* Read no further than a head and a bit: pipelined requests wait in
 	 * the kernel, not in our memory. */
@@ -647,6 +683,8 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	set_deadline(c, s->lim.head_timeout); /* the TLS handshake and first head */
 	c->head_started = true;
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (!c->tls) /* a bufferevent starts with writing enabled: flush_out writes */
+		bufferevent_disable(c->bev, EV_WRITE);
 }
 
 /* ---- Answers ------------------------------------------------------------------ */

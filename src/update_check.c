@@ -4,6 +4,7 @@
 #include "update_check.h"
 
 #include <expat.h>
+#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ static const char *const field_names[F_COUNT] = {
 
 struct update_parser {
 	XML_Parser xp;
+	unsigned long salt;
 	int depth;
 	int field;            /* the known element open at depth 2, or -1 */
 	bool seen[F_COUNT];
@@ -131,7 +133,9 @@ struct update_parser *update_parser_new(void)
 {
 	struct update_parser *p = xcalloc(1, sizeof(*p));
 	p->xp = XML_ParserCreate("UTF-8");
-	if (!p->xp) {
+	if (!p->xp || RAND_bytes((unsigned char *)&p->salt, sizeof(p->salt)) != 1) {
+		if (p->xp)
+			XML_ParserFree(p->xp);
 		free(p);
 		return NULL;
 	}
@@ -200,6 +204,10 @@ int update_parser_parse(struct update_parser *p, const char *body, size_t len,
 	if (len > UPDATE_MAX_BODY)
 		return err_set(err, "the body is larger than 16 KiB");
 	XML_ParserReset(p->xp, "UTF-8");
+	/* Expat would draw a new hash salt from getrandom(2) for every
+	 * request; one random salt per parser keeps the protection against
+	 * hash flooding without a system call per update check. */
+	XML_SetHashSalt(p->xp, p->salt);
 	XML_SetUserData(p->xp, p);
 	XML_SetElementHandler(p->xp, on_start, on_end);
 	XML_SetCharacterDataHandler(p->xp, on_text);
