@@ -130,5 +130,12 @@ extern const struct cmd_entry cmd_reset_csdeviceupdaterule_entry;
 extern const struct cmd_entry cmd_restore_csdeviceupdaterule_entry;
 extern const struct cmd_entry cmd_remove_csdeviceupdaterule_entry;
 extern const struct cmd_entry cmd_get_csdeviceupdatelog_entry;
+/* dns.c */
+extern const struct cmd_entry cmd_get_csdhcpoption_entry;
+extern const struct cmd_entry cmd_get_csdnsrecord_entry;
+extern const struct cmd_entry cmd_test_csdnspublication_entry;
+
+/* bootstrap.c */
+extern const struct cmd_entry cmd_test_csphonebootstrap_entry;
 
 #endif

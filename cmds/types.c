@@ -34,5 +34,9 @@ const struct type_view format_views[] = {
 	{ "DeviceUpdateLog", COLUMNS("Received", "MacAddress", "FileName", "FileType", "Size") },
 	{ "Registration", COLUMNS("User", "Contact", "Transport", "ExpiresIn", "Source", "UserAgent") },
 	{ "RegistrationTestStep", COLUMNS("Step", "Result", "Latency", "Detail") },
+	{ "DnsCheck", COLUMNS("Result", "Scope", "Type", "Record", "Found") },
+	{ "DnsRecord", COLUMNS("Scope", "Name", "Type", "Value", "Required") },
+	{ "DhcpOption", COLUMNS("Pool", "Option120", "Option43") },
+	{ "PhoneBootstrapStep", COLUMNS("Step", "Result", "Latency", "Detail") },
 	{ NULL, NULL },
 };
