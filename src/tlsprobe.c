@@ -104,7 +104,7 @@ static void read_cert(struct tls_probe *p)
 	int days = 0, secs = 0;
 	const ASN1_TIME *na = X509_get0_notAfter(cert);
 	if (ASN1_TIME_diff(&days, &secs, NULL, na))
-		p->days_left = days - (secs < 0 && days <= 0 ? 1 : 0);
+		p->days_left = days == 0 && secs < 0 ? -1 : days; /* whole days, expired: < 0 */
 	struct tm tm;
 	if (ASN1_TIME_to_tm(na, &tm))
 		strftime(p->not_after, sizeof(p->not_after), "%Y-%m-%d %H:%M:%S UTC", &tm);
