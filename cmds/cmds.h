@@ -138,5 +138,12 @@ extern const struct cmd_entry cmd_remove_csadministrator_entry;
 
 /* auditlog.c */
 extern const struct cmd_entry cmd_get_csauditlog_entry;
+/* dns.c */
+extern const struct cmd_entry cmd_get_csdhcpoption_entry;
+extern const struct cmd_entry cmd_get_csdnsrecord_entry;
+extern const struct cmd_entry cmd_test_csdnspublication_entry;
+
+/* bootstrap.c */
+extern const struct cmd_entry cmd_test_csphonebootstrap_entry;
 
 #endif

@@ -36,5 +36,9 @@ const struct type_view format_views[] = {
 	{ "RegistrationTestStep", COLUMNS("Step", "Result", "Latency", "Detail") },
 	{ "Administrator", COLUMNS("Name", "Role", "Enabled", "Description") },
 	{ "AuditLog", COLUMNS("Time", "Administrator", "Source", "Outcome", "Command") },
+	{ "DnsCheck", COLUMNS("Result", "Scope", "Type", "Record", "Found") },
+	{ "DnsRecord", COLUMNS("Scope", "Name", "Type", "Value", "Required") },
+	{ "DhcpOption", COLUMNS("Pool", "Option120", "Option43") },
+	{ "PhoneBootstrapStep", COLUMNS("Step", "Result", "Latency", "Detail") },
 	{ NULL, NULL },
 };

@@ -22,6 +22,8 @@ _ucsh_cmdlets=(
 	Get-CsDeviceUpdateConfiguration
 	Get-CsDeviceUpdateLog
 	Get-CsDeviceUpdateRule
+	Get-CsDhcpOption
+	Get-CsDnsRecord
 	Get-CsPhone
 	Get-CsPhoneModel
 	Get-CsPinPolicy
@@ -89,6 +91,8 @@ _ucsh_cmdlets=(
 	Stop-CsDeviceRollout
 	Stop-CsService
 	Suspend-CsDeviceRollout
+	Test-CsDnsPublication
+	Test-CsPhoneBootstrap
 	Test-CsRegistration
 	Unlock-CsClientPin
 	Where-Object where '?'
@@ -140,6 +144,8 @@ _ucsh_params()
 	get-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
 	get-csdeviceupdatelog) _ucsh_reply=(-Identity -MacAddress -Since -Until -Filter -Verbose -ErrorAction) ;;
 	get-csdeviceupdaterule) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
+	get-csdhcpoption) _ucsh_reply=(-Pool -Verbose -ErrorAction) ;;
+	get-csdnsrecord) _ucsh_reply=(-SipDomain -Scope -Pool -Format -Verbose -ErrorAction) ;;
 	get-csphone) _ucsh_reply=(-Identity -Model -Brand -Site -Owner -FirmwareVersion -SerialNumber -Filter -ResultSize -Verbose -ErrorAction) ;;
 	get-csphonemodel) _ucsh_reply=(-Identity -Brand -Model -Verbose -ErrorAction) ;;
 	get-cspinpolicy) _ucsh_reply=(-Identity -Filter -Verbose -ErrorAction) ;;
@@ -207,6 +213,8 @@ _ucsh_params()
 	stop-csdevicerollout) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	stop-csservice) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	suspend-csdevicerollout) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	test-csdnspublication) _ucsh_reply=(-SipDomain -Scope -DnsServer -Pool -CaFile -DnsOnly -TimeoutSeconds -Verbose -ErrorAction) ;;
+	test-csphonebootstrap) _ucsh_reply=(-PhoneOrExtension -Pin -SipDomain -DnsServer -CaFile -MacAddress -TimeoutSeconds -Verbose -ErrorAction) ;;
 	test-csregistration) _ucsh_reply=(-UserSipAddress -Pin -Transport -Registrar -Expires -CaFile -TimeoutSeconds -Verbose -ErrorAction) ;;
 	unlock-csclientpin) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	where-object) _ucsh_reply=(-FilterScript -Property -Value -EQ -NE -GT -GE -LT -LE -Like -NotLike -Match -NotMatch -Contains -NotContains -In -NotIn -CEQ -CNE -CLike -CNotLike -CMatch -CContains -CIn -Not -InputObject -Verbose -ErrorAction) ;;
@@ -308,6 +316,14 @@ _ucsh_values()
 	"get-csdeviceupdaterule -filter") _ucsh_reply=(@none) ;;
 	"get-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
 	"get-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
+	"get-csdhcpoption -pool"|\
+	"get-csdhcpoption -identity") _ucsh_reply=(@live) ;;
+	"get-csdhcpoption #0") _ucsh_reply=(@param -Pool) ;;
+	"get-csdnsrecord -sipdomain") _ucsh_reply=(@none) ;;
+	"get-csdnsrecord -scope") _ucsh_reply=(Internal External All) ;;
+	"get-csdnsrecord -pool") _ucsh_reply=(@live) ;;
+	"get-csdnsrecord -format") _ucsh_reply=(Object Zone) ;;
+	"get-csdnsrecord #0") _ucsh_reply=(@param -SipDomain) ;;
 	"get-csphone -brand"|\
 	"get-csphone -owner"|\
 	"get-csphone -firmwareversion"|\
@@ -685,6 +701,22 @@ _ucsh_values()
 	"suspend-csdevicerollout -passthru") _ucsh_reply=(@switch) ;;
 	"suspend-csdevicerollout -identity") _ucsh_reply=(@live) ;;
 	"suspend-csdevicerollout #0") _ucsh_reply=(@param -Identity) ;;
+	"test-csdnspublication -dnsonly") _ucsh_reply=(@switch) ;;
+	"test-csdnspublication -sipdomain"|\
+	"test-csdnspublication -dnsserver"|\
+	"test-csdnspublication -cafile"|\
+	"test-csdnspublication -timeoutseconds") _ucsh_reply=(@none) ;;
+	"test-csdnspublication -scope") _ucsh_reply=(Internal External All) ;;
+	"test-csdnspublication -pool") _ucsh_reply=(@live) ;;
+	"test-csdnspublication #0") _ucsh_reply=(@param -SipDomain) ;;
+	"test-csphonebootstrap -phoneorextension"|\
+	"test-csphonebootstrap -pin"|\
+	"test-csphonebootstrap -sipdomain"|\
+	"test-csphonebootstrap -dnsserver"|\
+	"test-csphonebootstrap -cafile"|\
+	"test-csphonebootstrap -macaddress"|\
+	"test-csphonebootstrap -timeoutseconds") _ucsh_reply=(@none) ;;
+	"test-csphonebootstrap #0") _ucsh_reply=(@param -PhoneOrExtension) ;;
 	"test-csregistration -pin"|\
 	"test-csregistration -registrar"|\
 	"test-csregistration -expires"|\
