@@ -383,9 +383,13 @@ static void inventory_note(struct web_shared *sh, const struct update_request *q
 		{ "Revision", offsetof(struct update_request, revision) },
 		{ "Locale", offsetof(struct update_request, locale) },
 	};
+	const char *parts[] = { q->model, q->version, ip, q->brand, q->serial, q->revision,
+				q->locale, site ? site : "" };
 	struct strbuf sig = { 0 };
-	sb_addf(&sig, "%s|%s|%s|%s|%s|%s|%s|%s", q->model, q->version, ip, q->brand, q->serial,
-		q->revision, q->locale, site ? site : "");
+	for (size_t i = 0; i < UCSH_ARRAY_LEN(parts); i++) { /* no stdio: once per check */
+		sb_adds(&sig, parts[i]);
+		sb_addc(&sig, '|');
+	}
 	json_t *last = json_object_get(sh->written, q->mac);
 	if (last && strcmp(json_string_value(json_array_get(last, 0)), sb_str(&sig)) == 0 &&
 	    now - json_integer_value(json_array_get(last, 1)) < INVENTORY_REFRESH_SECS) {
@@ -513,8 +517,19 @@ static const char *answer_for(struct web_site *site, const json_t *rule, const c
 		json_object_clear(site->answers);
 		site->answers_gen = site->sh->generation;
 	}
-	snprintf(key, sizeof(key), "%s|%s|%s", version ? str_of(rule, "Identity") : "",
-		 version ? version : "", str_of(config, "Identity") ? str_of(config, "Identity") : "");
+	const char *parts[] = { version ? str_of(rule, "Identity") : "", version ? version : "",
+				str_of(config, "Identity") };
+	size_t n = 0;
+	for (size_t i = 0; i < UCSH_ARRAY_LEN(parts); i++) { /* no stdio: once per check */
+		size_t len = parts[i] ? strlen(parts[i]) : 0;
+		size_t room = sizeof(key) - 2 > n ? sizeof(key) - 2 - n : 0;
+		if (len > room)
+			len = room;
+		memcpy(key + n, parts[i] ? parts[i] : "", len);
+		n += len;
+		key[n++] = '|';
+	}
+	key[n] = '\0';
 	json_t *a = json_object_get(site->answers, key);
 	if (!a) {
 		struct update_file files[16];
