@@ -534,9 +534,9 @@ static const char *answer_for(struct web_site *site, const json_t *rule, const c
 	if (!a) {
 		struct update_file files[16];
 		struct strbuf urls = { 0 }, out = { 0 };
-		size_t n = version ? offered_files(site, rule, version, files, 16, &urls) : 0;
-		update_response_write(&out, n ? version : NULL, files, n, config);
-		a = json_pack("{s:s%, s:b}", "xml", sb_str(&out), out.len, "offered", n > 0);
+		size_t nf = version ? offered_files(site, rule, version, files, 16, &urls) : 0;
+		update_response_write(&out, nf ? version : NULL, files, nf, config);
+		a = json_pack("{s:s%, s:b}", "xml", sb_str(&out), out.len, "offered", nf > 0);
 		if (json_object_size(site->answers) >= 4096)
 			json_object_clear(site->answers); /* a bound: rules x versions x sites */
 		json_object_set_new(site->answers, key, a);
