@@ -829,26 +829,10 @@ void http_server_set_tls(struct http_server *s, SSL_CTX *ctx)
 	s->tls = ctx;
 }
 
-static void on_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct listener *l = arg;
-	(void)fd;
-	(void)what;
-	evconnlistener_enable(l->lev);
-}
-
-/* accept() failed (out of descriptors): pause a second rather than spin. */
 static void on_accept_error(struct evconnlistener *lev, void *arg)
 {
 	struct listener *l = arg;
-	struct timeval one = { 1, 0 };
-	log_warning("%s: accept: %s; pausing for a second", l->name,
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	evconnlistener_disable(lev);
-	if (!l->resume)
-		l->resume = evtimer_new(l->s->base, on_resume, l);
-	if (l->resume)
-		evtimer_add(l->resume, &one);
+	net_listener_pause(lev, &l->resume, l->name);
 }
 
 static int listen_one(struct http_server *s, const struct sockaddr_storage *ss, socklen_t len,

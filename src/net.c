@@ -11,6 +11,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+#include <event2/listener.h>
+
 #include "log.h"
 
 int net_resolve(const char *addr, unsigned port, int family, struct sockaddr_storage *ss,
@@ -82,4 +85,23 @@ void net_raise_fd_limit(size_t want)
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 		log_warning("cannot raise the descriptor limit to %zu", want);
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(arg);
+}
+
+void net_listener_pause(struct evconnlistener *lev, struct event **resume, const char *name)
+{
+	struct timeval one = { 1, 0 };
+	log_warning("%s: accept: %s; pausing for a second", name,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	evconnlistener_disable(lev);
+	if (!*resume)
+		*resume = evtimer_new(evconnlistener_get_base(lev), on_resume, lev);
+	if (*resume)
+		evtimer_add(*resume, &one);
 }

@@ -29,6 +29,16 @@ void net_addr_host(const struct sockaddr_storage *ss, socklen_t len, char *host,
 /* "127.0.0.1:5060" or "[::1]:5060" into buf. */
 void net_addr_text(const struct sockaddr_storage *ss, socklen_t len,
 		   char buf[NET_ADDR_TEXT_LEN]);
+struct evconnlistener;
+struct event;
+/*
+ * For a listener's error callback: accept() failed (out of descriptors
+ * would fire again at once and spin), so pause the listener for a second.
+ * *resume: the listener's timer, made on first use; the caller frees it
+ * (event_free) with the listener. name: for the log.
+ */
+void net_listener_pause(struct evconnlistener *lev, struct event **resume, const char *name);
+
 /* Raise the soft descriptor limit to want, as far as the hard limit allows. */
 void net_raise_fd_limit(size_t want);
 

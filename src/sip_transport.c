@@ -281,27 +281,10 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
-static void on_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct listener *l = arg;
-	(void)fd;
-	(void)what;
-	evconnlistener_enable(l->lev);
-}
-
-/* accept() failed: out of descriptors (EMFILE) would fire again at once and
- * spin, so the listener pauses for a second. */
 static void on_accept_error(struct evconnlistener *lev, void *arg)
 {
 	struct listener *l = arg;
-	struct timeval one = { 1, 0 };
-	int e = EVUTIL_SOCKET_ERROR();
-	log_warning("%s: accept: %s; pausing for a second", l->name, evutil_socket_error_to_string(e));
-	evconnlistener_disable(lev);
-	if (!l->resume)
-		l->resume = evtimer_new(l->tp->base, on_resume, l);
-	if (l->resume)
-		evtimer_add(l->resume, &one);
+	net_listener_pause(lev, &l->resume, l->name);
 }
 
 static int listen_stream(struct sip_transport *tp, struct listener *l,
