@@ -329,6 +329,11 @@ const char *http_status_text(int status)
 
 /* ---- Connections ------------------------------------------------------------ */
 
+/* The most one write moves: large enough that a file goes out in few
+ * sendfile(2) calls, small enough that one download does not hold the loop
+ * while others wait (nginx's sendfile_max_chunk is the same). */
+#define WRITE_CHUNK (2 << 20)
+
 enum conn_state {
 	CONN_HEAD,    /* waiting for (the rest of) a request head */
 	CONN_BODY,    /* reading a body */
@@ -364,6 +369,7 @@ struct http_conn {
 	struct event *timer;
 	enum conn_state state;
 	bool head_started, close_after, tls;
+	bool corked;         /* TCP_CORK is on while a file goes out (full segments) */
 	long long body_left;
 	char peer[NET_ADDR_TEXT_LEN], peer_ip[INET6_ADDRSTRLEN + 1];
 	struct http_request req;
@@ -375,6 +381,7 @@ struct http_conn {
 
 static void conn_process(struct http_conn *c);
 static bool flush_out(struct http_conn *c);
+static void uncork(struct http_conn *c);
 
 static void set_deadline(struct http_conn *c, double secs)
 {
@@ -442,8 +449,10 @@ static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct http_conn *c = arg;
 	(void)bev;
-	if (!c->tls)
+	if (!c->tls) {
 		bufferevent_disable(c->bev, EV_WRITE); /* flush_out enables it when needed */
+		uncork(c);
+	}
 	if (c->state == CONN_CLOSING) {
 		conn_free(c);
 	} else if (c->state == CONN_WRITING) {
@@ -466,6 +475,19 @@ static void request_reset(struct http_conn *c)
 	sb_reset(&c->extra);
 }
 
+static void set_cork(struct http_conn *c, int on)
+{
+	setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+	c->corked = on;
+}
+
+/* The last of a file is out: let the final partial segment go. */
+static void uncork(struct http_conn *c)
+{
+	if (c->corked)
+		set_cork(c, 0);
+}
+
 /*
  * Send what is queued now, on a plain connection: most answers go out whole
  * in this one writev(2), and the write event is enabled only for what the
@@ -481,13 +503,15 @@ static bool flush_out(struct http_conn *c)
 	/* A socket bufferevent keeps its output's front frozen, so that only it
 	 * drains it; it thaws it the same way around its own writes. */
 	evbuffer_unfreeze(out, 1);
-	int n = evbuffer_write(out, bufferevent_getfd(c->bev));
+	int n = evbuffer_write_atmost(out, bufferevent_getfd(c->bev), WRITE_CHUNK);
 	int e = errno;
 	evbuffer_freeze(out, 1);
 	if (n < 0 && e != EAGAIN && e != EINTR)
 		return false;
 	if (evbuffer_get_length(out) > 0)
 		bufferevent_enable(c->bev, EV_WRITE);
+	else
+		uncork(c);
 	return true;
 }
 
@@ -658,7 +682,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		 * moves in large sendfile(2) calls rather than libevent's 16 KiB. */
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		bufferevent_set_max_single_write(c->bev, 1 << 20);
+		bufferevent_set_max_single_write(c->bev, WRITE_CHUNK);
 		bufferevent_set_max_single_read(c->bev, 64 * 1024);
 	}
 	if (!c->timer) {
@@ -791,6 +815,8 @@ void http_respond_file(struct http_request *req, int status, const char *content
 		close(fd);
 		return;
 	}
+	if (!req->conn->tls && req->head.method != HTTP_HEAD && length > 64 * 1024)
+		set_cork(req->conn, 1); /* as nginx's tcp_nopush: head and file in full segments */
 	write_head(req, status, content_type, (unsigned long long)length);
 	if (req->head.method == HTTP_HEAD || length == 0 ||
 	    evbuffer_add_file(bufferevent_get_output(req->conn->bev), fd, offset, length) != 0)
