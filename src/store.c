@@ -209,6 +209,7 @@ static const struct store_column certificate_cols[] = {
 	COL("NotAfter", STORE_TIMESTAMP), COL("AlternativeNames", STORE_JSON),
 	COLF("CertificatePem", STORE_TEXT, STORE_CASE),
 	COLF("PrivateKeyPem", STORE_TEXT, STORE_SECRET | STORE_CASE),
+	{ .name = "Revoked", .type = STORE_TIMESTAMP, .since = 2 }, /* listed in the CRL */
 };
 
 static const struct store_kind kinds[] = {
