@@ -165,7 +165,8 @@ static int request_csr(struct cmd_ctx *ctx, struct store *st, unsigned mask)
 	if (!cmd_should_process(ctx, "Write a certificate request to", out))
 		return 0;
 	if (pki_request(st, mask, cmd_arg(ctx, "DomainName"),
-			str_ieq(cmd_arg_str(ctx, "KeyAlgorithm"), "RSA"), &csr, &err))
+			cmd_has_arg(ctx, "KeyAlgorithm") && str_ieq(cmd_arg_str(ctx, "KeyAlgorithm"), "RSA"),
+			&csr, &err))
 		return cmd_error(ctx, err.hint[0] ? err.hint : NULL, "%s", err.msg);
 	int rc = write_text(ctx, out, csr, strlen(csr));
 	free(csr);

@@ -713,7 +713,8 @@ static X509 *leaf_make(struct pki_ca *ca, EVP_PKEY *key, const json_t *names, co
 {
 	long back = seconds / 10 < 300 ? seconds / 10 : 300; /* clocks a little behind */
 	char *san = san_conf(names), *cdp = xasprintf("URI:%s", crl);
-	X509 *c = cert_new(key, json_string_value(json_array_get(names, 0)), back, seconds);
+	/* the whole validity, back-dating included, is `seconds` (397 days at most) */
+	X509 *c = cert_new(key, json_string_value(json_array_get(names, 0)), back, seconds - back);
 	int bad = !c || !X509_set_issuer_name(c, X509_get_subject_name(ca->cert)) ||
 		  add_ext(c, ca->cert, NID_basic_constraints, "critical,CA:FALSE") ||
 		  add_ext(c, ca->cert, NID_key_usage, "critical,digitalSignature") ||

@@ -36,34 +36,29 @@ void pki_bundle_clear(struct pki_bundle *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* The file, at most IMPORT_MAX_BYTES, in a memory BIO (caller frees). */
-static BIO *read_file(const char *path, struct ucsh_err *err)
+/* The file, at most IMPORT_MAX_BYTES, in a read-only memory BIO (so that
+ * BIO_reset rewinds it) over *buf, which the caller wipes and frees. */
+static BIO *read_file(const char *path, char **buf, size_t *n, struct ucsh_err *err)
 {
 	FILE *f = fopen(path, "re");
+	*buf = NULL;
+	*n = 0;
 	if (!f)
 		return err_set(err, "cannot read %s: %s", path, strerror(errno)), NULL;
-	char *buf = xmalloc(IMPORT_MAX_BYTES + 1);
-	size_t n = fread(buf, 1, IMPORT_MAX_BYTES + 1, f);
+	*buf = xmalloc(IMPORT_MAX_BYTES + 1);
+	*n = fread(*buf, 1, IMPORT_MAX_BYTES + 1, f);
 	bool bad = ferror(f);
 	fclose(f);
-	BIO *b = NULL;
 	if (bad)
 		err_set(err, "cannot read %s", path);
-	else if (n > IMPORT_MAX_BYTES)
+	else if (*n > IMPORT_MAX_BYTES)
 		err_set(err, "%s is larger than %d bytes: not a certificate file", path,
 			IMPORT_MAX_BYTES);
-	else if (n == 0)
+	else if (*n == 0)
 		err_set(err, "%s is empty", path);
 	else
-		b = BIO_new(BIO_s_mem());
-	if (b && BIO_write(b, buf, (int)n) != (int)n) {
-		BIO_free(b);
-		b = NULL;
-		pki_ossl_fail(err, "out of memory");
-	}
-	secret_wipe(buf, n < IMPORT_MAX_BYTES ? n : IMPORT_MAX_BYTES);
-	free(buf);
-	return b;
+		return BIO_new_mem_buf(*buf, (int)*n);
+	return NULL;
 }
 
 struct pass {
@@ -126,13 +121,16 @@ static int load_pem_file(BIO *in, const char *path, const char *password, EVP_PK
 	if (sk_X509_num(certs) > IMPORT_MAX_CERTS)
 		return err_set(err, "%s holds more than %d certificates", path, IMPORT_MAX_CERTS);
 	(void)BIO_reset(in);
+	char *text;
+	long n = BIO_get_mem_data(in, &text);
+	if (n <= 0 || !memmem(text, (size_t)n, "PRIVATE KEY-----", 16))
+		return 0; /* a certificate alone: the key may be a pending request's */
 	*key = PEM_read_bio_PrivateKey(in, NULL, pass_cb, &pw);
-	unsigned long e = ERR_peek_last_error();
 	ERR_clear_error();
 	if (!*key && pw.asked)
 		return err_set(err, password ? "wrong password for the key in %s"
 					     : "the key in %s is encrypted: give -Password", path);
-	if (!*key && ERR_GET_REASON(e) != PEM_R_NO_START_LINE && e != 0)
+	if (!*key)
 		return err_set(err, "the private key in %s cannot be read", path);
 	return 0;
 }
@@ -188,9 +186,10 @@ static int pick_leaf(struct store *st, const char *path, STACK_OF(X509) *certs,
 		if (X509_check_ca(sk_X509_value(certs, i)) == 0)
 			break;
 	b->leaf = sk_X509_delete(certs, i < n ? i : 0);
-	if (!b->key && pending_key(st, b->leaf, &b->key, &b->pending, err) <= 0) {
-		if (!err->msg[0] || strstr(err->msg, "store"))
-			return -1;
+	int found = b->key ? 1 : pending_key(st, b->leaf, &b->key, &b->pending, err);
+	if (found < 0)
+		return -1;
+	if (found == 0) {
 		err_set(err, "%s holds no private key, and no pending request has the key of "
 			"its certificate", path);
 		return err_hint(err, "import the PKCS#12 (.pfx) file the CA gave, or the answer to "
@@ -305,18 +304,16 @@ int pki_bundle_load(struct store *st, const char *path, const char *password, un
 		    struct pki_bundle *b, struct ucsh_err *err)
 {
 	STACK_OF(X509) *certs = sk_X509_new_null();
-	BIO *in = read_file(path, err);
-	int rc = in ? 0 : -1;
 	memset(b, 0, sizeof(*b));
 	err_clear(err);
-	if (rc == 0) {
-		char head[11] = "";
-		BIO_read(in, head, 10);
-		(void)BIO_reset(in);
-		rc = strstr(head, "-----") || strstr(head, "Bag") || head[0] == '\n'
+	char *buf;
+	size_t n;
+	BIO *in = read_file(path, &buf, &n, err);
+	int rc = in ? 0 : -1;
+	if (rc == 0) /* PEM says so in its text; PKCS#12 is DER, a SEQUENCE */
+		rc = memmem(buf, n, "-----BEGIN ", 11)
 			     ? load_pem_file(in, path, password, &b->key, certs, err)
 			     : load_p12(in, path, password, &b->key, certs, err);
-	}
 	if (rc == 0)
 		rc = pick_leaf(st, path, certs, b, err);
 	if (rc == 0)
@@ -330,6 +327,9 @@ int pki_bundle_load(struct store *st, const char *path, const char *password, un
 	if (rc == 0)
 		rc = check_names(st, b->leaf, mask, err);
 	BIO_free(in);
+	if (buf)
+		secret_wipe(buf, n < IMPORT_MAX_BYTES ? n : IMPORT_MAX_BYTES);
+	free(buf);
 	pki_chain_free(certs);
 	if (rc)
 		pki_bundle_clear(b);
@@ -431,7 +431,7 @@ static json_t *pending_row(EVP_PKEY *key, const json_t *names)
 		snprintf(hex + 2 * i, 3, "%02X", md[i]);
 	char *kpem = pki_pem_of(key, NULL, NULL, NULL);
 	char *subj = xasprintf("CN=%s", json_string_value(json_array_get(names, 0)));
-	json_t *row = json_pack("{s:s++, s:s, s:O, s:s}", "Identity", "Request:", hex, "Subject",
+	json_t *row = json_pack("{s:s+, s:s, s:O, s:s}", "Identity", "Request:", hex, "Subject",
 				subj, "AlternativeNames", names, "PrivateKeyPem", kpem ? kpem : "");
 	free(subj);
 	if (kpem)
