@@ -952,7 +952,9 @@ static int crl_add_revoked(X509_CRL *crl, struct pki_ca *ca, const json_t *row)
 	if (pki_row_parse(row, &leaf, NULL, NULL, &err))
 		return 0;
 	int rc = 0;
-	if (pki_issued_by(ca, leaf) && pki_time_of(X509_get0_notAfter(leaf)) > time(NULL) &&
+	/* listed until a day after it expired: a verifier whose clock is behind
+	 * still sees it revoked */
+	if (pki_issued_by(ca, leaf) && pki_time_of(X509_get0_notAfter(leaf)) + 86400 > time(NULL) &&
 	    store_timestamp_parse(str_prop(row, "Revoked"), &when) == 0) {
 		X509_REVOKED *r = X509_REVOKED_new();
 		ASN1_TIME *t = ASN1_TIME_set(NULL, when);

@@ -176,7 +176,8 @@ int pki_revoke(struct store *st, struct pki_ca *ca, const char *thumbprint,
 int pki_request(struct store *st, unsigned mask, const json_t *extra_names, bool rsa,
 		char **csr, struct ucsh_err *err);
 
-/* A CRL signed by ca listing its revoked, unexpired leaves; valid
+/* A CRL signed by ca listing its revoked leaves (until a day after they
+ * expire); valid
  * `seconds`, numbered `number`. *out: caller owns (X509_CRL_free). */
 int pki_crl_make(struct store *st, struct pki_ca *ca, long seconds, long long number,
 		 X509_CRL **out, struct ucsh_err *err);
