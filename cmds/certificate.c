@@ -117,15 +117,15 @@ static int get_cert_process(struct cmd_ctx *ctx, json_t *input)
 	struct store_query_opts opts = { .sort = "NotBefore" };
 	struct store_cursor *cur = NULL;
 	struct ucsh_err err;
-	struct pki_ca *ca = NULL;
+	X509 *ca = NULL;
 	json_t *row;
 	int rc = 0, n;
 	if (!st)
 		return -1;
-	if (pki_ca_open(store_uri(st), false, &ca, &err))
+	if (pki_root_load(store_uri(st), &ca, &err) < 0)
 		cmd_warning(ctx, "%s", err.msg);
-	json_t *root = ca ? root_view(pki_ca_cert(ca)) : NULL;
-	pki_ca_free(ca);
+	json_t *root = ca ? root_view(ca) : NULL;
+	X509_free(ca);
 	if (root && wanted(ctx, root))
 		rc = cmd_emit(ctx, json_incref(root));
 	json_decref(root);
@@ -282,13 +282,17 @@ static int export_bytes(struct cmd_ctx *ctx, struct store *st, const char *type,
 	X509_CRL *crl = NULL;
 	json_t *row = NULL;
 	int rc = 0;
-	if (str_ieq(type, "Root") || str_ieq(type, "Crl")) {
+	if (str_ieq(type, "Root")) {
+		int f = pki_root_load(store_uri(st), &cert, &err);
+		if (f < 0)
+			rc = cmd_fail(ctx, NULL, "%s", err.msg);
+		else if (f == 0)
+			rc = cmd_fail(ctx, "ucshd makes it on its first start; Request-CsCertificate "
+					   "-New also does", "this deployment has no private CA yet");
+	} else if (str_ieq(type, "Crl")) {
 		if (!(ca = ca_of(ctx, false)))
 			return -1;
-		if (str_ieq(type, "Root") && X509_up_ref(pki_ca_cert(ca)))
-			cert = pki_ca_cert(ca);
-		else if (!str_ieq(type, "Root") && pki_crl_make(st, ca, 7L * 86400,
-							       (long long)time(NULL), &crl, &err))
+		if (pki_crl_make(st, ca, 7L * 86400, (long long)time(NULL), &crl, &err))
 			rc = cmd_fail(ctx, NULL, "%s", err.msg);
 	} else {
 		int u = pki_use_parse(type), f = pki_current_row(st, (enum pki_use)u, &row, &err);

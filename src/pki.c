@@ -281,6 +281,16 @@ int pki_ca_open(const char *store_uri, bool create, struct pki_ca **out, struct 
 	return rc;
 }
 
+int pki_root_load(const char *store_uri, X509 **out, struct ucsh_err *err)
+{
+	char *dir = pki_dir(store_uri), *path = xasprintf("%s/%s", dir, PKI_CA_CERT);
+	*out = NULL;
+	int rc = load_pem(path, NULL, out, err);
+	free(path);
+	free(dir);
+	return rc;
+}
+
 /* ---- Properties ----------------------------------------------------------- */
 
 static json_t *name_string(X509_NAME *n)

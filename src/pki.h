@@ -101,6 +101,9 @@ struct pki_ca;
  */
 int pki_ca_open(const char *store_uri, bool create, struct pki_ca **out, struct ucsh_err *err);
 void pki_ca_free(struct pki_ca *ca);
+/* The CA certificate alone (never its key), for what only shows or exports
+ * it: 1 with *out (caller frees), 0 when there is no CA yet, -1 with err. */
+int pki_root_load(const char *store_uri, X509 **out, struct ucsh_err *err);
 X509 *pki_ca_cert(const struct pki_ca *ca); /* borrowed */
 
 /* ---- Certificates in the store ----------------------------------------- */
