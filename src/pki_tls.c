@@ -57,7 +57,8 @@ struct pki {
 	unsigned char *crl;         /* DER */
 	size_t crl_len;
 	time_t crl_made, crl_next;
-	long long crl_number, cert_seq;
+	long long crl_number, cert_seq, pool_seq;
+	time_t next_check;          /* when renewal is next looked at */
 };
 
 static int ex_index = -1; /* SSL_CTX ex_data slot of the struct pki */
@@ -227,9 +228,20 @@ static int crl_refresh(struct pki *p, bool force, struct ucsh_err *err)
 int pki_refresh(struct pki *p, struct ucsh_err *err)
 {
 	int issued = 0, rc = 0;
-	long long seq = 0;
-	if (time(NULL) - p->keys[0].made >= TICKET_ROTATE_SECONDS && ticket_rotate(p))
+	long long seq = 0, pool_seq = 0;
+	time_t now = time(NULL);
+	if (now - p->keys[0].made >= TICKET_ROTATE_SECONDS && ticket_rotate(p))
 		log_warning("cannot rotate the session ticket keys");
+	if (store_changes(p->st, "Certificate", &seq, err) ||
+	    store_changes(p->st, "Pool", &pool_seq, err))
+		return -1;
+	/* The store changes with every registration: unless certificates or
+	 * pools did, only time can make a leaf due, and the timer sees to it. */
+	if (seq == p->cert_seq && pool_seq == p->pool_seq && now < p->next_check &&
+	    now < p->crl_next - (p->crl_next - p->crl_made) / 3)
+		return 0;
+	p->pool_seq = pool_seq;
+	p->next_check = now + pki_refresh_interval(p);
 	if (pki_ensure(p->st, p->ca, p->leaf_seconds, &issued, err))
 		return -1;
 	if (issued)

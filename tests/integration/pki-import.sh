@@ -106,6 +106,15 @@ test_expect_success 'Set-CsCertificate puts the first one back' '
 	wait_until "test \"\$(served ent/root.pem)\" = $want" 50
 '
 
+test_expect_success 'a TLS 1.2 session resumes from its ticket' '
+	echo | openssl s_client -connect 127.0.0.1:$TLS_PORT -CAfile ent/root.pem -tls1_2 \
+		-sess_out sess.pem >s1 2>&1 &&
+	test_grep "TLS session ticket:" s1 &&
+	echo | openssl s_client -connect 127.0.0.1:$TLS_PORT -CAfile ent/root.pem -tls1_2 \
+		-sess_in sess.pem >s2 2>&1 &&
+	test_grep "^Reused, TLSv1.2" s2
+'
+
 test_expect_success 'an enterprise certificate cannot be revoked by the private CA' '
 	test_must_fail $UCSH -c "Revoke-CsCertificate -Thumbprint $(thumbprint_of ent/good.pem) -Force" 2>e &&
 	test_grep "not by the private CA" e

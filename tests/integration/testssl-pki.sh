@@ -63,7 +63,6 @@ test_expect_success 'testssl.sh: the chain is trusted, TLS 1.2 and 1.3 only, for
 	want("TLS1_3", "OK", "offered")
 	want("PFS", "OK", "offered")
 	want("cipher_order", "OK", "server")
-	want("sessionresumption_ticket", "INFO", "supported")
 	want("cert_crlDistributionPoints", "INFO", "/CertProv/ucsh-ca.crl")
 	EOF
 '
