@@ -4,10 +4,11 @@
 # ucshd issues the next one, a new TLS handshake presents the new serial,
 # a connection opened before keeps working, and ucshd is never restarted.
 # Revoking the live leaf puts it in the CRL ucshd writes, and a
-# replacement is served.
+# replacement is served. The CRL and the root are fetched from the web
+# service, at the URL the leaves name.
 . "${UCSH_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/shell/test-lib.sh"
 . "$UCSH_SRC_DIR/tests/integration/registrar-lib.sh"
-need sqlite3 ss openssl python3
+need sqlite3 ss openssl python3 curl
 PROBE="python3 $UCSH_SRC_DIR/tests/integration/tls-probe.py"
 HOLD_PID=
 cleanup() {
@@ -59,19 +60,38 @@ test_expect_success 'the connection opened before the renewal still answers' '
 '
 HOLD_PID=
 
+test_expect_success 'the internal HTTPS site is renewed in place too' '
+	h1=$($PROBE serial 127.0.0.1 $INT_HTTPS_PORT root.pem) && test -n "$h1" &&
+	wait_until "s=\$($PROBE serial 127.0.0.1 $INT_HTTPS_PORT root.pem 2>>probe.err) && test -n \"\$s\" && test \"\$s\" != $h1" 600
+'
+
 test_expect_success 'ucshd was never restarted' '
 	test "$UCSHD_PID" = "$FIRST_PID" && kill -0 "$UCSHD_PID" &&
 	test "$(grep -c "Registrar started" ucshd.log)" = 1 &&
 	test "$(grep -c "serving pool" ucshd.log)" = 1
 '
 
-# The CRL ucshd keeps beside the store, as PEM for openssl verify.
+# The CRL from the URL the leaf names (the pool's name resolved to
+# loopback), as PEM for openssl verify.
 crl_pem() {
-	openssl crl -inform DER -in store/pki/ucsh-ca.crl -out crl.pem 2>/dev/null
+	url=$(openssl x509 -in live.pem -noout -ext crlDistributionPoints | sed -n "s/.*URI://p") &&
+	curl -sf --max-time 10 --resolve $UCSH_POOL_FQDN:$INT_HTTP_PORT:127.0.0.1 -o crl.der "$url" &&
+	openssl crl -inform DER -in crl.der -out crl.pem 2>/dev/null
 }
 
-test_expect_success 'the live leaf verifies against the CRL ucshd made' '
+test_expect_success 'the web service hands out the root as PEM and DER' '
+	curl -sf --max-time 10 -o web-root.pem http://127.0.0.1:$INT_HTTP_PORT/CertProv/ucsh-ca.pem &&
+	cmp web-root.pem root.pem &&
+	curl -sf --max-time 10 -o web-root.crt http://127.0.0.1:$INT_HTTP_PORT/CertProv/ucsh-ca.crt &&
+	openssl x509 -inform DER -in web-root.crt -out der-root.pem && cmp der-root.pem root.pem &&
+	curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:$INT_HTTP_PORT/CertProv/other >code &&
+	test "$(cat code)" = 404
+'
+
+test_expect_success 'the live leaf names the CRL URL, and verifies against that CRL' '
 	$UCSH -c "Export-CsCertificate -Type Default -Path live.pem" &&
+	openssl x509 -in live.pem -noout -ext crlDistributionPoints >cdp &&
+	test_grep "URI:http://$UCSH_POOL_FQDN:$INT_HTTP_PORT/CertProv/ucsh-ca.crl" cdp &&
 	crl_pem &&
 	openssl verify -crl_check -CAfile root.pem -CRLfile crl.pem live.pem
 '
