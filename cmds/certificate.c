@@ -22,6 +22,7 @@
 #include "cmds.h"
 #include "pki.h"
 #include "pki_int.h"
+#include "shell.h"
 #include "storecmd.h"
 #include "value.h"
 
@@ -162,6 +163,10 @@ static int request_csr(struct cmd_ctx *ctx, struct store *st, unsigned mask)
 	const char *out = cmd_arg_str(ctx, "Output");
 	struct ucsh_err err;
 	char *csr = NULL;
+	if (ctx->shell->remote)
+		return cmd_error(ctx, "run Request-CsCertificate -Output in a local ucsh on the server",
+				 "-Output writes a file, and a remote session has no access to the "
+				 "files of the server");
 	if (!cmd_should_process(ctx, "Write a certificate request to", out))
 		return 0;
 	if (pki_request(st, mask, cmd_arg(ctx, "DomainName"),
@@ -335,6 +340,8 @@ static int export_cert_process(struct cmd_ctx *ctx, json_t *input)
 	size_t n;
 	if (!st)
 		return -1;
+	if (!cmd_should_process(ctx, "Write the certificate file", path))
+		return 0;
 	if (export_bytes(ctx, st, type, enc && str_ieq(enc, "Der"), &buf, &n))
 		return cmd_cancelled(ctx) ? -1 : 0;
 	int rc = write_text(ctx, path, buf, n);
@@ -474,7 +481,7 @@ const struct cmd_entry cmd_import_cscertificate_entry = {
 		{ 0 } },
 	.outputs = "Certificate",
 	.role = ROLE_ADMIN,
-	.flags = CMD_CHANGES_STATE,
+	.flags = CMD_CHANGES_STATE | CMD_LOCAL_FILES,
 	.process = import_cert_process,
 };
 
@@ -526,5 +533,6 @@ const struct cmd_entry cmd_export_cscertificate_entry = {
 		{ "Export-CsCertificate -Type Crl -Path ucsh.crl -Encoding Der", "The current CRL." },
 		{ 0 } },
 	.role = ROLE_VIEW_ONLY,
+	.flags = CMD_CHANGES_STATE | CMD_LOCAL_FILES | CMD_NOT_AUDITED,
 	.process = export_cert_process,
 };

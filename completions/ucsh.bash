@@ -137,7 +137,7 @@ _ucsh_params()
 	convertto-json) _ucsh_reply=(-InputObject -Depth -Compress -AsArray -Verbose -ErrorAction) ;;
 	disable-csuser) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	enable-csuser) _ucsh_reply=(-Identity -RegistrarPool -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
-	export-cscertificate) _ucsh_reply=(-Type -Path -Encoding -Verbose -ErrorAction) ;;
+	export-cscertificate) _ucsh_reply=(-Type -Path -Encoding -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	export-csv) _ucsh_reply=(-Path -InputObject -Delimiter -Append -NoClobber -NoTypeInformation -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	foreach-object) _ucsh_reply=(-Process -MemberName -Begin -End -RemainingScripts -ArgumentList -InputObject -Verbose -ErrorAction) ;;
 	format-list) _ucsh_reply=(-Property -InputObject -Verbose -ErrorAction) ;;

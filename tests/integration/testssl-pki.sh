@@ -4,9 +4,8 @@
 # the whole default run, every finding counted). A full run takes one to
 # two minutes; it is bounded at ten.
 #
-# The SIP TLS port is rated here. The internal HTTPS port is rated too once
-# the pool's web site listens on it (the Device Update service); until then
-# that case is skipped with its reason.
+# The SIP TLS port and the internal web site's HTTPS port are rated (the
+# latter is skipped, saying why, in a build without the web site).
 . "${UCSH_SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/shell/test-lib.sh"
 . "$UCSH_SRC_DIR/tests/integration/registrar-lib.sh"
 TESTSSL=$(command -v testssl || command -v testssl.sh || true)
@@ -45,9 +44,22 @@ verdict() {
 	EOF
 }
 
+# summary NAME: a TAP comment with the count of findings per severity and
+# the run's length, for the record
+summary() {
+	python3 - "$TEST_DIR/$1.json" "$1" "$2" <<-'EOF'
+	import collections, json, sys
+	c = collections.Counter(f["severity"] for f in json.load(open(sys.argv[1])))
+	print("# testssl.sh %s: %s in %s s" % (sys.argv[2], ", ".join(
+	    "%s %d" % kv for kv in sorted(c.items())), sys.argv[3]))
+	EOF
+}
+
+t0=$(date +%s)
 test_expect_success 'testssl.sh: nothing HIGH or CRITICAL on the SIP TLS port' '
 	rate sip $TLS_PORT && verdict sip >bad && cat bad && ! test -s bad
 '
+[ -s sip.json ] && summary sip $(($(date +%s) - t0))
 
 test_expect_success 'testssl.sh: the chain is trusted, TLS 1.2 and 1.3 only, forward secrecy' '
 	python3 - "$TEST_DIR/sip.json" <<-EOF
@@ -68,9 +80,11 @@ test_expect_success 'testssl.sh: the chain is trusted, TLS 1.2 and 1.3 only, for
 '
 
 if port_busy $INT_HTTPS_PORT; then
+	t0=$(date +%s)
 	test_expect_success 'testssl.sh: nothing HIGH or CRITICAL on the internal HTTPS port' '
 		rate https $INT_HTTPS_PORT && verdict https >bad && cat bad && ! test -s bad
 	'
+	[ -s https.json ] && summary https $(($(date +%s) - t0))
 else
 	test_skip 'testssl.sh: nothing HIGH or CRITICAL on the internal HTTPS port' \
 		'ucshd has no internal web site in this build'
