@@ -105,6 +105,14 @@ extern const struct cmd_entry cmd_get_csphonemodel_entry;
 /* phoneimport.c */
 extern const struct cmd_entry cmd_import_csphone_entry;
 
+/* certificate.c */
+extern const struct cmd_entry cmd_get_cscertificate_entry;
+extern const struct cmd_entry cmd_request_cscertificate_entry;
+extern const struct cmd_entry cmd_import_cscertificate_entry;
+extern const struct cmd_entry cmd_set_cscertificate_entry;
+extern const struct cmd_entry cmd_revoke_cscertificate_entry;
+extern const struct cmd_entry cmd_export_cscertificate_entry;
+
 /* testdevice.c */
 extern const struct cmd_entry cmd_get_cstestdevice_entry;
 extern const struct cmd_entry cmd_new_cstestdevice_entry;

@@ -33,6 +33,7 @@ const struct type_view format_views[] = {
 				      "PendingVersion", "RestoreVersion") },
 	{ "DeviceUpdateLog", COLUMNS("Received", "MacAddress", "FileName", "FileType", "Size") },
 	{ "Registration", COLUMNS("User", "Contact", "Transport", "ExpiresIn", "Source", "UserAgent") },
+	{ "Certificate", COLUMNS("Use", "Thumbprint", "Subject", "NotAfter", "Revoked") },
 	{ "RegistrationTestStep", COLUMNS("Step", "Result", "Latency", "Detail") },
 	{ "Administrator", COLUMNS("Name", "Role", "Enabled", "Description") },
 	{ "AuditLog", COLUMNS("Time", "Administrator", "Source", "Outcome", "Command") },

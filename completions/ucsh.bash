@@ -9,6 +9,7 @@ _ucsh_cmdlets=(
 	ConvertTo-Json
 	Disable-CsUser
 	Enable-CsUser
+	Export-CsCertificate
 	Export-Csv
 	ForEach-Object foreach '%'
 	Format-List fl
@@ -16,6 +17,7 @@ _ucsh_cmdlets=(
 	Get-Command gcm
 	Get-CsAdministrator
 	Get-CsAuditLog
+	Get-CsCertificate
 	Get-CsClientPinInfo
 	Get-CsCommonAreaPhone
 	Get-CsDeviceRollout
@@ -38,6 +40,7 @@ _ucsh_cmdlets=(
 	Get-Help help man
 	Get-Member gm
 	Group-Object group
+	Import-CsCertificate
 	Import-CsDeviceUpdate
 	Import-CsPhone
 	Import-Csv
@@ -70,11 +73,14 @@ _ucsh_cmdlets=(
 	Remove-CsTestDevice
 	Remove-CsUCPhoneConfiguration
 	Remove-CsUser
+	Request-CsCertificate
 	Reset-CsDeviceUpdateRule
 	Restore-CsDeviceUpdateRule
 	Resume-CsDeviceRollout
+	Revoke-CsCertificate
 	Select-Object select
 	Set-CsAdministrator
+	Set-CsCertificate
 	Set-CsClientPin
 	Set-CsCommonAreaPhone
 	Set-CsDeviceUpdateConfiguration
@@ -131,6 +137,7 @@ _ucsh_params()
 	convertto-json) _ucsh_reply=(-InputObject -Depth -Compress -AsArray -Verbose -ErrorAction) ;;
 	disable-csuser) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	enable-csuser) _ucsh_reply=(-Identity -RegistrarPool -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	export-cscertificate) _ucsh_reply=(-Type -Path -Encoding -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	export-csv) _ucsh_reply=(-Path -InputObject -Delimiter -Append -NoClobber -NoTypeInformation -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	foreach-object) _ucsh_reply=(-Process -MemberName -Begin -End -RemainingScripts -ArgumentList -InputObject -Verbose -ErrorAction) ;;
 	format-list) _ucsh_reply=(-Property -InputObject -Verbose -ErrorAction) ;;
@@ -138,6 +145,7 @@ _ucsh_params()
 	get-command) _ucsh_reply=(-Name -Verb -Noun -Verbose -ErrorAction) ;;
 	get-csadministrator) _ucsh_reply=(-Name -Filter -Verbose -ErrorAction) ;;
 	get-csauditlog) _ucsh_reply=(-Administrator -Cmdlet -StartTime -EndTime -Outcome -ResultSize -Filter -Verbose -ErrorAction) ;;
+	get-cscertificate) _ucsh_reply=(-Type -Thumbprint -Verbose -ErrorAction) ;;
 	get-csclientpininfo) _ucsh_reply=(-Identity -Verbose -ErrorAction) ;;
 	get-cscommonareaphone) _ucsh_reply=(-Identity -Filter -ResultSize -Verbose -ErrorAction) ;;
 	get-csdevicerollout) _ucsh_reply=(-Identity -PerWave -Verbose -ErrorAction) ;;
@@ -160,6 +168,7 @@ _ucsh_params()
 	get-help) _ucsh_reply=(-Name -Examples -Detailed -Full -Parameter -Verbose -ErrorAction) ;;
 	get-member) _ucsh_reply=(-Name -InputObject -Verbose -ErrorAction) ;;
 	group-object) _ucsh_reply=(-Property -NoElement -AsHashTable -AsString -CaseSensitive -InputObject -Verbose -ErrorAction) ;;
+	import-cscertificate) _ucsh_reply=(-Path -Password -Type -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	import-csdeviceupdate) _ucsh_reply=(-FileName -Uri -Sha256 -CaFile -Identity -MaxFileSize -MaxPackageSize -MaxFileCount -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	import-csphone) _ucsh_reply=(-Path -Update -BatchSize -Delimiter -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	import-csv) _ucsh_reply=(-Path -Delimiter -Header -Verbose -ErrorAction) ;;
@@ -192,11 +201,14 @@ _ucsh_params()
 	remove-cstestdevice) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csucphoneconfiguration) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	remove-csuser) _ucsh_reply=(-Identity -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	request-cscertificate) _ucsh_reply=(-New -Type -DomainName -Output -KeyAlgorithm -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	reset-csdeviceupdaterule) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	restore-csdeviceupdaterule) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	resume-csdevicerollout) _ucsh_reply=(-Identity -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	revoke-cscertificate) _ucsh_reply=(-Thumbprint -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	select-object) _ucsh_reply=(-Property -ExpandProperty -ExcludeProperty -First -Last -Skip -Unique -InputObject -Verbose -ErrorAction) ;;
 	set-csadministrator) _ucsh_reply=(-Name -Role -PublicKey -Description -Enabled -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
+	set-cscertificate) _ucsh_reply=(-Type -Thumbprint -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	set-csclientpin) _ucsh_reply=(-Identity -Pin -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	set-cscommonareaphone) _ucsh_reply=(-Identity -LineURI -RegistrarPool -DisplayName -Description -SipAddress -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
 	set-csdeviceupdateconfiguration) _ucsh_reply=(-Identity -MaxLogFileSize -MaxLogCacheLimit -ValidLogFileTypes -ValidLogFileExtensions -LogCleanUpInterval -LogFlushInterval -PassThru -Verbose -ErrorAction -WhatIf -Confirm -Force) ;;
@@ -252,6 +264,10 @@ _ucsh_values()
 	"enable-csuser -identity") _ucsh_reply=(@live) ;;
 	"enable-csuser -registrarpool") _ucsh_reply=(@live) ;;
 	"enable-csuser #0") _ucsh_reply=(@param -Identity) ;;
+	"export-cscertificate -type") _ucsh_reply=(Root Crl Default WebServicesInternal WebServicesExternal) ;;
+	"export-cscertificate -path") _ucsh_reply=(@file) ;;
+	"export-cscertificate -encoding") _ucsh_reply=(Pem Der) ;;
+	"export-cscertificate #0") _ucsh_reply=(@param -Path) ;;
 	"export-csv -append"|\
 	"export-csv -noclobber"|\
 	"export-csv -notypeinformation"|\
@@ -295,6 +311,9 @@ _ucsh_values()
 	"get-csauditlog -administrator") _ucsh_reply=(@live) ;;
 	"get-csauditlog -outcome") _ucsh_reply=(Success Failed Denied WhatIf) ;;
 	"get-csauditlog #0") _ucsh_reply=(@param -Administrator) ;;
+	"get-cscertificate -type") _ucsh_reply=(Root Default WebServicesInternal WebServicesExternal) ;;
+	"get-cscertificate -thumbprint") _ucsh_reply=(@live) ;;
+	"get-cscertificate #0") _ucsh_reply=(@param -Type) ;;
 	"get-csclientpininfo -identity") _ucsh_reply=(@live) ;;
 	"get-csclientpininfo #0") _ucsh_reply=(@param -Identity) ;;
 	"get-cscommonareaphone -filter"|\
@@ -385,6 +404,10 @@ _ucsh_values()
 	"group-object -property"|\
 	"group-object -inputobject") _ucsh_reply=(@none) ;;
 	"group-object #0") _ucsh_reply=(@param -Property) ;;
+	"import-cscertificate -password") _ucsh_reply=(@none) ;;
+	"import-cscertificate -path") _ucsh_reply=(@file) ;;
+	"import-cscertificate -type") _ucsh_reply=(Default WebServicesInternal WebServicesExternal) ;;
+	"import-cscertificate #0") _ucsh_reply=(@param -Path) ;;
 	"import-csdeviceupdate -uri"|\
 	"import-csdeviceupdate -sha256"|\
 	"import-csdeviceupdate -cafile"|\
@@ -554,6 +577,11 @@ _ucsh_values()
 	"remove-csucphoneconfiguration #0") _ucsh_reply=(@param -Identity) ;;
 	"remove-csuser -identity") _ucsh_reply=(@live) ;;
 	"remove-csuser #0") _ucsh_reply=(@param -Identity) ;;
+	"request-cscertificate -new") _ucsh_reply=(@switch) ;;
+	"request-cscertificate -domainname"|\
+	"request-cscertificate -output") _ucsh_reply=(@none) ;;
+	"request-cscertificate -type") _ucsh_reply=(Default WebServicesInternal WebServicesExternal) ;;
+	"request-cscertificate -keyalgorithm") _ucsh_reply=(ECDSA RSA) ;;
 	"reset-csdeviceupdaterule -passthru") _ucsh_reply=(@switch) ;;
 	"reset-csdeviceupdaterule -identity") _ucsh_reply=(@live) ;;
 	"reset-csdeviceupdaterule #0") _ucsh_reply=(@param -Identity) ;;
@@ -563,6 +591,7 @@ _ucsh_values()
 	"resume-csdevicerollout -passthru") _ucsh_reply=(@switch) ;;
 	"resume-csdevicerollout -identity") _ucsh_reply=(@live) ;;
 	"resume-csdevicerollout #0") _ucsh_reply=(@param -Identity) ;;
+	"revoke-cscertificate -thumbprint") _ucsh_reply=(@live) ;;
 	"select-object -unique") _ucsh_reply=(@switch) ;;
 	"select-object -property"|\
 	"select-object -expandproperty"|\
@@ -580,6 +609,8 @@ _ucsh_values()
 	"set-csadministrator -role") _ucsh_reply=(CsViewOnlyAdministrator CsHelpDesk CsVoiceAdministrator CsUserAdministrator CsAdministrator) ;;
 	"set-csadministrator -enabled") _ucsh_reply=('$true' '$false') ;;
 	"set-csadministrator #0") _ucsh_reply=(@param -Name) ;;
+	"set-cscertificate -type") _ucsh_reply=(Default WebServicesInternal WebServicesExternal) ;;
+	"set-cscertificate -thumbprint") _ucsh_reply=(@live) ;;
 	"set-csclientpin -pin") _ucsh_reply=(@none) ;;
 	"set-csclientpin -identity") _ucsh_reply=(@live) ;;
 	"set-csclientpin #0") _ucsh_reply=(@param -Identity) ;;

@@ -16,6 +16,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "pki.h"
 #include "store.h"
 #include "value.h"
 
@@ -106,6 +107,25 @@ static int find_pool(struct daemon *d, struct ucsh_err *err)
 	return 0;
 }
 
+/* Renew and re-read certificates: before the services reload, so that a
+ * listener's next handshake already has what the store now assigns. */
+static void pki_tick(struct daemon *d)
+{
+	struct ucsh_err err;
+	if (d->pki && pki_refresh(d->pki, &err))
+		log_warning("certificates: %s", err.msg);
+}
+
+static void on_pki_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)fd;
+	(void)what;
+	pki_tick(d);
+	struct timeval next = { d->pki ? pki_refresh_interval(d->pki) : 60, 0 };
+	evtimer_add(d->pki_timer, &next);
+}
+
 static void reload_all(struct daemon *d, const char *why)
 {
 	struct ucsh_err err;
@@ -117,6 +137,7 @@ static void reload_all(struct daemon *d, const char *why)
 		log_warning("reload (%s): pool %s cannot be read; keeping the last one", why,
 			    d->pool_id);
 	}
+	pki_tick(d);
 	for (size_t i = 0; i < d->nservices; i++) {
 		struct service *svc = d->services[i];
 		if (svc->state == SERVICE_RUNNING && svc->ops->reload)
@@ -169,6 +190,22 @@ static int add_signal(struct daemon *d, struct event **ev, int sig, event_callba
 	return *ev && event_add(*ev, NULL) == 0 ? 0 : -1;
 }
 
+/* The private CA and the certificates, made on first start. A failure is
+ * logged, not fatal: the services without TLS still run. */
+static int pki_setup(struct daemon *d, struct ucsh_err *err)
+{
+	struct ucsh_err perr;
+	if (pki_open(d->store, d->store_uri, &d->pki, &perr)) {
+		snprintf(d->pki_error, sizeof(d->pki_error), "%s", perr.msg);
+		log_error("certificates: %s", perr.msg);
+	}
+	struct timeval next = { d->pki ? pki_refresh_interval(d->pki) : 60, 0 };
+	d->pki_timer = evtimer_new(d->base, on_pki_timer, d);
+	if (!d->pki_timer || evtimer_add(d->pki_timer, &next))
+		return err_set(err, "cannot set up the certificate timer");
+	return 0;
+}
+
 int daemon_init(struct daemon *d, const char *store_uri, struct ucsh_err *err)
 {
 	memset(d, 0, sizeof(*d));
@@ -195,7 +232,7 @@ int daemon_init(struct daemon *d, const char *store_uri, struct ucsh_err *err)
 	    add_signal(d, &d->sig_int, SIGINT, on_term))
 		return err_set(err, "cannot set up the loop's timers and signals");
 	signal(SIGPIPE, SIG_IGN);
-	return 0;
+	return pki_setup(d, err);
 }
 
 void daemon_add_service(struct daemon *d, const struct service_ops *ops, void *impl)
@@ -290,12 +327,13 @@ void daemon_free(struct daemon *d)
 	}
 	free(d->services);
 	ctl_server_free(d->ctl);
-	struct event *evs[] = { d->sig_hup, d->sig_term, d->sig_int, d->poll_timer };
+	struct event *evs[] = { d->sig_hup, d->sig_term, d->sig_int, d->poll_timer, d->pki_timer };
 	for (size_t i = 0; i < UCSH_ARRAY_LEN(evs); i++)
 		if (evs[i])
 			event_free(evs[i]);
 	if (d->base)
 		event_base_free(d->base);
+	pki_free(d->pki); /* after the services: their listeners borrowed it */
 	json_decref(d->pool);
 	free(d->pool_id);
 	store_close(d->store);

@@ -23,6 +23,7 @@ struct event_base;
 struct store;
 struct daemon;
 struct service;
+struct pki;
 
 enum service_state {
 	SERVICE_STOPPED,
@@ -65,6 +66,12 @@ struct daemon {
 	long long change_seq;
 	struct ctl_server *ctl;
 	struct event *sig_hup, *sig_term, *sig_int, *poll_timer;
+	/* The certificates (pki.h): made on first start, refreshed on every
+	 * store change and on pki_timer. NULL when they could not be set up:
+	 * pki_error says why, and TLS listeners cannot start. */
+	struct pki *pki;
+	struct event *pki_timer;
+	char pki_error[512];
 	bool draining;
 	time_t started;
 };

@@ -872,45 +872,35 @@ static void upload_release(struct web_site *site, struct http_request *req)
 
 /* ---- The root certificate ------------------------------------------------------- */
 
-/* GET /CertProv/ucsh-ca.pem or ucsh-ca.crt (DER): the root phones must trust. */
+/* GET /CertProv/ucsh-ca.pem or ucsh-ca.crt (DER): the root phones must
+ * trust; ucsh-ca.crl: the CRL the leaves name (pki.h). */
 static void handle_certprov(struct web_site *site, struct http_request *req, const char *name)
 {
-	bool pem = strcmp(name, "ucsh-ca.pem") == 0, der = strcmp(name, "ucsh-ca.crt") == 0;
-	if (!pem && !der) {
-		http_respond_error(req, 404, "the provisioning service has ucsh-ca.pem and ucsh-ca.crt");
+	const struct pki *pki = site->sh->d->pki;
+	const char *crl = strrchr(PKI_CRL_PATH, '/') + 1, *pem = strrchr(PKI_CA_PEM_PATH, '/') + 1;
+	const char *der = strrchr(PKI_CA_DER_PATH, '/') + 1, *type = NULL;
+	unsigned char *buf = NULL;
+	size_t n = 0;
+	int rc = -1;
+	if (strcmp(name, crl) == 0) {
+		rc = pki_crl_der(pki, &buf, &n);
+		type = "application/pkix-crl";
+	} else if (strcmp(name, pem) == 0) {
+		rc = pki_ca_pem(pki, (char **)&buf, &n);
+		type = "application/x-pem-file";
+	} else if (strcmp(name, der) == 0) {
+		rc = pki_ca_der(pki, &buf, &n);
+		type = "application/pkix-cert";
+	} else {
+		http_respond_error(req, 404, "the provisioning service has ucsh-ca.pem, ucsh-ca.crt "
+					     "and ucsh-ca.crl");
 		return;
 	}
-	char *path = xasprintf("%s/%s/%s", site->sh->dir, PKI_DIR, PKI_CA_CERT);
-	FILE *f = fopen(path, "r");
-	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-	unsigned char *buf = NULL;
-	int n = -1;
-	if (f)
-		fclose(f);
-	free(path);
-	if (x && der) {
-		n = i2d_X509(x, &buf);
-	} else if (x) {
-		BIO *b = BIO_new(BIO_s_mem());
-		char *p;
-		if (b && PEM_write_bio_X509(b, x)) {
-			long len = BIO_get_mem_data(b, &p);
-			buf = xmalloc((size_t)len);
-			memcpy(buf, p, (size_t)len);
-			n = (int)len;
-		}
-		BIO_free(b);
-	}
-	if (n > 0)
-		http_respond(req, 200, pem ? "application/x-pem-file" : "application/pkix-cert", buf,
-			     (size_t)n);
+	if (rc == 0)
+		http_respond(req, 200, type, buf, n);
 	else
-		http_respond_error(req, 404, "the pool has no root certificate yet");
-	if (der)
-		OPENSSL_free(buf);
-	else
-		free(buf);
-	X509_free(x);
+		http_respond_error(req, 503, "the pool's certificates are not set up");
+	free(buf);
 }
 
 /* ---- Signing in on the external site ----------------------------------------------- */
@@ -1161,6 +1151,13 @@ static void site_limits(struct http_limits *lim)
 		lim->max_conns = (size_t)atoi(c);
 }
 
+/* The certificate of the site's use: WebServicesInternal or External. */
+static struct tls_identity *site_identity(struct web_site *site)
+{
+	return pki_tls_identity(site->sh->d->pki,
+				site->external ? PKI_USE_WEB_EXTERNAL : PKI_USE_WEB_INTERNAL);
+}
+
 static int site_listen(struct web_site *site, struct ucsh_err *err)
 {
 	const json_t *pool = site->sh->d->pool, *addrs = json_object_get(pool, "ListenAddress");
@@ -1168,11 +1165,12 @@ static int site_listen(struct web_site *site, struct ucsh_err *err)
 	long long https = int_of(pool, site->external ? "ExternalHttpsPort" : "InternalHttpsPort", 0);
 	size_t i, n = json_array_size(addrs);
 	if (https > 0) {
-		SSL_CTX *tls = NULL;
-		if (pki_server_ctx(site->sh->dir, site->sh->d->pool_id, &tls, err))
-			return -1;
+		SSL_CTX *tls = tls_identity_ctx(site_identity(site));
+		if (!tls)
+			return err_set(err, "HTTPS port %lld has no certificate: %s", https,
+				       site->sh->d->pki_error[0] ? site->sh->d->pki_error
+				       : "none is assigned to the site's use");
 		http_server_set_tls(site->http, tls);
-		SSL_CTX_free(tls);
 	}
 	for (i = 0; i < (n ? n : 1); i++) {
 		const char *a = n ? json_string_value(json_array_get(addrs, i)) : NULL;
@@ -1237,6 +1235,11 @@ static void site_reload(struct service *svc)
 	cache_refresh(site->sh);
 	site->sh->generation++; /* the pool's names and ports are in the answers */
 	signin_refresh(&site->sh->signin);
+	/* a renewed or reassigned certificate: the daemon refreshed the
+	 * certificates before this reload; new connections get it */
+	SSL_CTX *tls = tls_identity_ctx(site_identity(site));
+	if (tls && site->http)
+		http_server_set_tls(site->http, tls);
 }
 
 static json_t *site_status(struct service *svc)

@@ -1109,16 +1109,12 @@ static int listen_all(struct registrar *r, struct ucsh_err *err)
 {
 	json_t *pool = r->pool, *addrs = json_object_get(pool, "ListenAddress"), *v;
 	long sip_port = int_of(pool, "SipPort", 5060), tls_port = int_of(pool, "TlsPort", 5061);
-	SSL_CTX *tls = NULL;
+	struct tls_identity *tls = pki_tls_identity(r->d->pki, PKI_USE_DEFAULT);
 	size_t i, n = json_array_size(addrs);
 	int rc = 0;
-	if (tls_port > 0) {
-		char *dir = store_dir(r->d->store_uri);
-		rc = pki_server_ctx(dir, r->d->pool_id, &tls, err);
-		free(dir);
-		if (rc)
-			return -1;
-	}
+	if (tls_port > 0 && !tls_identity_ctx(tls))
+		return err_set(err, "TLS port %ld has no certificate: %s", tls_port,
+			       r->d->pki_error[0] ? r->d->pki_error : "none is assigned to Default");
 	for (i = 0; i < (n ? n : 1) && rc == 0; i++) {
 		v = n ? json_array_get(addrs, i) : NULL;
 		const char *a = json_string_value(v);
@@ -1128,7 +1124,6 @@ static int listen_all(struct registrar *r, struct ucsh_err *err)
 		if (rc == 0 && tls_port > 0)
 			rc = sip_transport_listen(r->tp, SIP_PROTO_TLS, a, (unsigned)tls_port, tls, err);
 	}
-	SSL_CTX_free(tls); /* the listeners hold their own references */
 	return rc ? -1 : 0;
 }
 

@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "net.h"
+#include "pki.h"
 
 #define UDP_BATCH 256          /* datagrams read per wake-up before yielding */
 #define UDP_RCVBUF (4 << 20)   /* absorbs bursts while a group commit runs */
@@ -35,7 +36,7 @@ struct listener {
 	struct event *ev;              /* UDP */
 	struct evconnlistener *lev;    /* TCP/TLS */
 	struct event *resume;          /* re-enables lev after running out of descriptors */
-	SSL_CTX *tls;                  /* referenced */
+	struct tls_identity *tls;      /* borrowed from the daemon's pki */
 	struct sip_transport *tp;
 	uint32_t index;
 };
@@ -252,7 +253,8 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	memcpy(&c->peer.addr, sa, (size_t)salen);
 	c->peer.addrlen = (socklen_t)salen;
 	if (l->proto == SIP_PROTO_TLS) {
-		SSL *ssl = SSL_new(l->tls);
+		SSL_CTX *ctx = tls_identity_ctx(l->tls); /* the certificate of this moment */
+		SSL *ssl = ctx ? SSL_new(ctx) : NULL;
 		c->bev = ssl ? bufferevent_openssl_socket_new(tp->base, fd, ssl,
 							      BUFFEREVENT_SSL_ACCEPTING,
 							      BEV_OPT_CLOSE_ON_FREE)
@@ -314,14 +316,12 @@ static void listener_free(struct listener *l)
 		event_free(l->resume);
 	if (l->lev)
 		evconnlistener_free(l->lev);
-	if (l->tls)
-		SSL_CTX_free(l->tls);
 	free(l->name);
 	free(l);
 }
 
 static int listen_one(struct sip_transport *tp, enum sip_proto proto,
-		      const struct sockaddr_storage *ss, socklen_t len, SSL_CTX *tls,
+		      const struct sockaddr_storage *ss, socklen_t len, struct tls_identity *tls,
 		      struct ucsh_err *err)
 {
 	struct listener *l = xcalloc(1, sizeof(*l));
@@ -330,8 +330,7 @@ static int listen_one(struct sip_transport *tp, enum sip_proto proto,
 	l->fd = -1;
 	l->index = (uint32_t)tp->nls;
 	l->name = addr_name(proto, ss, len);
-	if (tls && SSL_CTX_up_ref(tls))
-		l->tls = tls;
+	l->tls = tls;
 	int rc = proto == SIP_PROTO_UDP ? listen_udp(tp, l, ss, len, err)
 					: listen_stream(tp, l, ss, len, err);
 	if (rc) {
@@ -348,11 +347,11 @@ static int listen_one(struct sip_transport *tp, enum sip_proto proto,
 }
 
 int sip_transport_listen(struct sip_transport *tp, enum sip_proto proto, const char *addr,
-			 unsigned port, SSL_CTX *tls, struct ucsh_err *err)
+			 unsigned port, struct tls_identity *tls, struct ucsh_err *err)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	if (proto == SIP_PROTO_TLS && !tls)
+	if (proto == SIP_PROTO_TLS && !tls_identity_ctx(tls))
 		return err_set(err, "TLS needs a certificate");
 	if (addr) {
 		if (net_resolve(addr, port, AF_UNSPEC, &ss, &len, err))

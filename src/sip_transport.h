@@ -33,6 +33,8 @@
 
 #include <openssl/ssl.h>
 
+struct tls_identity;
+
 #include "sip.h"
 #include "util.h"
 
@@ -75,11 +77,12 @@ struct sip_transport *sip_transport_new(struct event_base *base,
 					sip_transport_recv_fn fn, void *arg);
 /*
  * Listen on addr (numeric IPv4 or IPv6; NULL: every IPv4 and IPv6 address)
- * at port. TLS needs tls (borrowed; referenced for as long as listening).
- * 0, or -1 with err naming the address.
+ * at port. TLS needs tls (borrowed; must outlive the listener): each
+ * accepted connection gets the context it holds then (pki.h), so a renewed
+ * certificate needs no restart. 0, or -1 with err naming the address.
  */
 int sip_transport_listen(struct sip_transport *tp, enum sip_proto proto, const char *addr,
-			 unsigned port, SSL_CTX *tls, struct ucsh_err *err);
+			 unsigned port, struct tls_identity *tls, struct ucsh_err *err);
 /*
  * Send data to peer. 0 sent or queued; -1 when the connection is gone or
  * its output exceeds max_conn_buffer (it is then closed) or UDP refused.

@@ -209,6 +209,7 @@ static const struct store_column certificate_cols[] = {
 	COL("NotAfter", STORE_TIMESTAMP), COL("AlternativeNames", STORE_JSON),
 	COLF("CertificatePem", STORE_TEXT, STORE_CASE),
 	COLF("PrivateKeyPem", STORE_TEXT, STORE_SECRET | STORE_CASE),
+	{ .name = "Revoked", .type = STORE_TIMESTAMP, .since = 3 }, /* listed in the CRL */
 };
 
 static const struct store_kind kinds[] = {
@@ -238,7 +239,7 @@ static const struct store_kind kinds[] = {
 /* The change counters keep one bit per kind in a uint64_t. */
 _Static_assert(UCSH_ARRAY_LEN(kinds) < 64, "too many kinds for the change mask");
 
-#define SCHEMA_LATEST 2
+#define SCHEMA_LATEST 3
 
 size_t store_kind_count(void)
 {

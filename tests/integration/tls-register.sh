@@ -26,8 +26,9 @@ CA=$TEST_DIR/store/pki/ca.pem
 
 test_expect_success 'first start made a private CA and a pool certificate it signed' '
 	test -s "$CA" && test "$(stat -c %a store/pki/ca.key)" = 600 &&
-	openssl verify -CAfile "$CA" store/pki/pool01.contoso.com.pem &&
-	openssl x509 -in store/pki/pool01.contoso.com.pem -noout -ext subjectAltName >san &&
+	$UCSH -c "Export-CsCertificate -Type Default -Path leaf.pem" &&
+	openssl verify -CAfile "$CA" leaf.pem &&
+	openssl x509 -in leaf.pem -noout -ext subjectAltName >san &&
 	test_grep "DNS:pool01.contoso.com" san && test_grep "IP Address:127.0.0.1" san
 '
 
@@ -42,12 +43,14 @@ test_expect_success 'TLS 1.2 and 1.3 are served with the pool chain; TLS 1.1 is 
 if command -v baresip >/dev/null 2>&1; then
 	# baresip listens for SIP on UDP and TCP at sip_listen and for TLS at
 	# the port after it: both from the spare ports, as the one after
-	# AUX_PORT2 is ucshd's internal web site.
+	# AUX_PORT2 is ucshd's internal web site. It trusts only the root as an
+	# admin hands it out.
+	$UCSH -c "Export-CsCertificate -Type Root -Path root.pem"
 	mkdir -p bs
 	cat >bs/config <<-EOF
 	poll_method epoll
 	sip_listen 127.0.0.1:$SPARE_PORT
-	sip_cafile $CA
+	sip_cafile $TEST_DIR/root.pem
 	module_path /usr/lib/baresip/modules
 	module account.so
 	module g711.so
