@@ -465,15 +465,24 @@ json_t *pki_use_names_required(struct store *st, enum pki_use use, struct ucsh_e
 	return names;
 }
 
-/* What the private CA names in a leaf: every pool's FQDNs, then loopback. */
+/* What the private CA names in a leaf: every pool's FQDNs, the name phones
+ * outside reach the Device Update service by (ucupdates-r2.<SIP domain>,
+ * DEVICE-UPDATE.md), then loopback. */
 static json_t *issue_names_of(const json_t *pools, const json_t *extra)
 {
-	json_t *names = json_array(), *p;
-	size_t i;
+	json_t *names = json_array(), *p, *d;
+	size_t i, j;
 	json_array_foreach(pools, i, p) {
 		add_name(names, str_prop(p, "Identity"));
 		add_name(names, str_prop(p, "InternalWebFqdn"));
 		add_name(names, str_prop(p, "ExternalWebFqdn"));
+		json_array_foreach(json_object_get(p, "SipDomain"), j, d) {
+			if (!json_is_string(d))
+				continue;
+			char *updates = xasprintf("ucupdates-r2.%s", json_string_value(d));
+			add_name(names, updates);
+			free(updates);
+		}
 	}
 	json_array_foreach(extra, i, p)
 		add_name(names, json_string_value(p));
