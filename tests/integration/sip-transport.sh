@@ -34,6 +34,8 @@ def read_all(s):
             data += d
     except socket.timeout:
         return data, "open"
+    except ConnectionResetError:
+        return data, "closed"  # closed while our bytes were unread: a reset, still closed
 if case == "malformed":
     s = tcp(); s.sendall(opts(1, "Max-Forwards: x\r\n").encode())
     s.settimeout(2); print(read_all(s)[0].decode().split("\r\n")[0])
