@@ -239,6 +239,24 @@ static SSL_CTX *ctx_new(EVP_PKEY *key, X509 *cert, X509 *ca, struct ucsh_err *er
 	return ctx;
 }
 
+/* dir and the directories above it (a PostgreSQL store's state lives in
+ * $XDG_DATA_HOME/ucsh, which may not exist yet), private to this user. */
+static int mkdir_all(const char *dir)
+{
+	char *buf = xstrdup(dir);
+	int rc = 0;
+	for (char *p = strchr(buf + 1, '/'); p && rc == 0; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	if (rc == 0 && mkdir(buf, 0700) && errno != EEXIST)
+		rc = -1;
+	free(buf);
+	return rc;
+}
+
 int pki_server_ctx(const char *store_dir, const char *pool_fqdn, SSL_CTX **out,
 		   struct ucsh_err *err)
 {
@@ -253,8 +271,7 @@ int pki_server_ctx(const char *store_dir, const char *pool_fqdn, SSL_CTX **out,
 	*out = NULL;
 	if (strchr(pool_fqdn, '/') || pool_fqdn[0] == '.') {
 		err_set(err, "the pool name '%s' cannot name a certificate file", pool_fqdn);
-	} else if ((mkdir(store_dir, 0700) && errno != EEXIST) ||
-		   (mkdir(p.dir, 0700) && errno != EEXIST)) {
+	} else if (mkdir_all(store_dir) || (mkdir(p.dir, 0700) && errno != EEXIST)) {
 		err_set(err, "cannot create %s: %s", p.dir, strerror(errno));
 	} else if (ca_get(&p, &ca_key, &ca, err) == 0 &&
 		   leaf_get(&p, ca_key, ca, pool_fqdn, &key, &cert, err) == 0) {

@@ -27,6 +27,11 @@
 
 #define BATCH_MAX 4096          /* commit early past this many pending answers */
 #define EXPIRY_TICK_SEC 1
+/* Expired bindings leave the store by one node of a pool at a time: the
+ * holder of this lease (store_job_lease), renewed at every run. */
+#define EXPIRY_JOB "registrar-expiry"
+#define EXPIRY_LEASE_SEC 10
+#define EXPIRY_SWEEP_SEC 4  /* in a pool: how often the holder sweeps (and renews) */
 #define MAX_AOR 512
 #define SERVER_HEADER "Server: ucshd/" PACKAGE_VERSION "\r\n"
 #define ALLOW_HEADER "Allow: REGISTER, OPTIONS\r\n"
@@ -89,6 +94,9 @@ struct registrar {
 	struct batch batch;
 	struct event *expiry;
 	time_t next_expiry;
+	time_t next_sweep;    /* in a pool: the next look at the expiry lease */
+	bool expiry_held;     /* this node held the expiry lease at the last look */
+	bool expiry_looked;   /* ... and there was a last look */
 	/* configuration */
 	json_t *pool;         /* the pool as last read */
 	json_t *domains;      /* lower-cased SIP domains of the pool */
@@ -515,6 +523,8 @@ static void config_load(struct registrar *r)
 		pool = json_incref(r->d->pool);
 	json_decref(r->pool);
 	r->pool = pool;
+	if (r->d->listen) /* this node's own addresses (pool members sharing a host) */
+		json_object_set(pool, "ListenAddress", r->d->listen);
 	size_t i;
 	json_decref(r->domains);
 	r->domains = json_array();
@@ -1209,10 +1219,26 @@ static void expire_now(struct registrar *r, time_t now)
 				r->nbindings--;
 				removed++;
 			}
+	struct store *st = r->d->store;
+	bool held = false;
+	r->next_sweep = now + EXPIRY_SWEEP_SEC;
+	if (store_job_lease(st, EXPIRY_JOB, r->d->node, EXPIRY_LEASE_SEC, &held, &err) < 0)
+		log_warning("cannot take the expiry lease: %s", err.msg);
+	if ((held != r->expiry_held || !r->expiry_looked) && r->d->pooled)
+		log_info(held ? "expiry: node %s removes the pool's expired registrations"
+			      : "expiry: node %s leaves the pool's expired registrations to another",
+			 r->d->node);
+	r->expiry_held = held;
+	r->expiry_looked = true;
+	if (!held) {
+		if (removed)
+			log_info("%zu bindings expired; the pool's expiry node removes them from the "
+				 "store", removed);
+		return;
+	}
 	store_timestamp(now, ts);
 	json_t *filter = json_pack("[{s:s, s:s, s:s}]", "Property", "Expires", "Op", "le", "Value", ts);
 	long long n = 0, before, after;
-	struct store *st = r->d->store;
 	if (store_begin(st, &err) == 0 && store_changes(st, "Registration", &before, &err) == 0 &&
 	    store_delete_where(st, "Registration", filter, &n, &err) == 0 &&
 	    store_changes(st, "Registration", &after, &err) == 0 && store_commit(st, &err) == 0) {
@@ -1226,7 +1252,8 @@ static void expire_now(struct registrar *r, time_t now)
 	}
 	json_decref(filter);
 	if (removed || n)
-		log_info("%zu bindings expired (%lld rows removed)", removed, n);
+		log_info("%zu bindings expired (%lld rows removed by node %s)", removed, n,
+			 r->d->node);
 }
 
 static void on_expiry(evutil_socket_t fd, short what, void *arg)
@@ -1235,7 +1262,9 @@ static void on_expiry(evutil_socket_t fd, short what, void *arg)
 	time_t now = time(NULL);
 	(void)fd;
 	(void)what;
-	if (r->next_expiry && now >= r->next_expiry) {
+	/* In a pool the sweep also runs on a clock: the holder renews its lease,
+	 * and another node takes over within EXPIRY_LEASE_SEC of its failure. */
+	if ((r->next_expiry && now >= r->next_expiry) || (r->d->pooled && now >= r->next_sweep)) {
 		batch_flush(r); /* the store must see pending refreshes first */
 		expire_now(r, now);
 	}
@@ -1262,18 +1291,6 @@ static json_t *registrar_status(struct service *svc)
 
 /* ---- Service ops ------------------------------------------------------------- */
 
-/* The directory of the store file, where pki keeps its files. */
-static char *store_dir(const char *uri)
-{
-	const char *path = str_iprefix("sqlite://", uri) ? uri + 9 : uri;
-	const char *slash = strrchr(path, '/');
-	if (!str_iprefix("postgresql://", uri) && strcmp(path, ":memory:") != 0)
-		return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	return xdg && *xdg ? xasprintf("%s/ucsh", xdg) : xasprintf("%s/.local/share/ucsh",
-								     home ? home : "/tmp");
-}
-
 /* The identity of some ClientPin row, or NULL when there is none. */
 static char *any_pin(struct registrar *r)
 {
@@ -1299,7 +1316,7 @@ static int listen_all(struct registrar *r, struct ucsh_err *err)
 	size_t i, n = json_array_size(addrs);
 	int rc = 0;
 	if (tls_port > 0) {
-		char *dir = store_dir(r->d->store_uri);
+		char *dir = daemon_state_dir(r->d->store_uri);
 		rc = pki_server_ctx(dir, r->d->pool_id, &tls, err);
 		free(dir);
 		if (rc)
@@ -1346,6 +1363,18 @@ static void registrar_teardown(struct registrar *r)
 	r->d = d;
 }
 
+/* The nodes of a pool seal nonces with one key, so that a phone
+ * challenged by one node may answer another (after a failover). */
+static int nonce_key_share(struct registrar *r, struct ucsh_err *err)
+{
+	unsigned char key[DIGEST_KEY_LEN];
+	int rc = store_pool_secret(r->d->store, "digest-nonce", key, sizeof(key), err);
+	if (rc == 1)
+		rc = digest_server_set_key(r->digest, key, sizeof(key), err);
+	secret_wipe(key, sizeof(key));
+	return rc < 0 ? -1 : 0;
+}
+
 static int registrar_setup(struct registrar *r, struct ucsh_err *err)
 {
 	struct sip_transport_limits lim = { 0 };
@@ -1358,7 +1387,7 @@ static int registrar_setup(struct registrar *r, struct ucsh_err *err)
 	r->batch.failures = json_object();
 	r->msg = sip_msg_new();
 	r->txns = sip_txn_cache_new(0, 0);
-	if (!(r->digest = digest_server_new(0, 0, err)) ||
+	if (!(r->digest = digest_server_new(0, 0, err)) || nonce_key_share(r, err) ||
 	    sip_random_token(r->dummy_ha1, 64, err) || sip_random_token(r->tag, 8, err))
 		return -1;
 	config_load(r);
@@ -1403,6 +1432,10 @@ static void registrar_stop(struct service *svc)
 		return;
 	batch_flush(r); /* what was accepted is committed and answered */
 	sip_transport_flush(r->tp);
+	struct ucsh_err err;
+	/* another node of the pool takes the expiry over at once */
+	if (store_job_release(r->d->store, EXPIRY_JOB, r->d->node, &err))
+		log_warning("cannot release the expiry lease: %s", err.msg);
 	registrar_teardown(r);
 }
 
@@ -1446,6 +1479,11 @@ static void registrar_destroy(struct service *svc)
 	svc->impl = NULL;
 }
 
+static const char *const registrar_counters[] = {
+	"Requests", "Responses200", "Responses401", "Responses403", "ResponsesOther4xx",
+	"Responses5xx", "Commits", "Connections", "ConnectionsRefused", NULL,
+};
+
 const struct service_ops registrar_service_ops = {
 	.name = "Registrar",
 	.summary = "SIP registrar: REGISTER and OPTIONS over UDP, TCP and TLS",
@@ -1454,6 +1492,7 @@ const struct service_ops registrar_service_ops = {
 	.reload = registrar_reload,
 	.status = registrar_status,
 	.destroy = registrar_destroy,
+	.counters = registrar_counters,
 };
 
 /* ---- Phone inventory helpers ------------------------------------------------ */

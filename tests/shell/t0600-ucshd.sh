@@ -51,7 +51,7 @@ test_expect_success 'a second ucshd on the same store is refused' '
 	test_grep "another ucshd already serves this store" second.log
 '
 
-reloads() { grep -c "reloaded (the store changed)" ucshd.log || true; }
+reloads() { grep -c "reloaded (the store changed" ucshd.log || true; }
 
 test_expect_success 'a change made by a cmdlet reaches ucshd within a second or so' '
 	before=$(reloads) &&
