@@ -21,7 +21,7 @@
 
 #define STORE_POLL_MS 500 /* changes reach the services within a second */
 #define STORE_POLL_POOLED_MS 5000 /* with notifications, polling is the fallback */
-#define SETTLE_MS 50      /* notifications come in bursts: one reload per burst */
+#define SETTLE_MS 200     /* notifications come in bursts: one reload per burst */
 #define NODE_REPORT_SEC 2 /* how often a pool node publishes its status */
 
 const char *service_state_name(enum service_state s)

@@ -265,8 +265,9 @@ int store_changes(struct store *st, const char *kind, long long *seq, struct ucs
  * untouched) when the back end has none: poll store_changes instead.
  */
 int store_watch_fd(struct store *st, struct ucsh_err *err);
-/* Consume what the watch fd delivered: 1 a change was announced, 0 none,
- * -1 the watch connection was lost (store_watch_fd makes a new one). */
+/* Consume what the watch fd delivered: 1 another connection announced a
+ * commit, 0 none (or only this handle's own), -1 the watch connection was
+ * lost (store_watch_fd makes a new one). */
 int store_watch_drain(struct store *st, struct ucsh_err *err);
 
 /*

@@ -1141,8 +1141,11 @@ static int pg_watch_drain(struct store *st, struct ucsh_err *err)
 		pg->watch = NULL;
 		return store_fail(st, STORE_E_IO, -1);
 	}
+	/* this handle's own commits are no news to its owner */
+	int self = PQbackendPID(pg->conn);
 	while ((nf = PQnotifies(pg->watch))) {
-		n++;
+		if (nf->be_pid != self)
+			n++;
 		PQfreemem(nf);
 	}
 	return n > 0;

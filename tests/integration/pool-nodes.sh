@@ -24,6 +24,12 @@ echo ann:59314 >ann.txt
 A=127.0.0.1:$SIP_PORT
 B=127.0.0.2:$SIP_PORT
 
+# service_prop NAME PROP: PROP of the Registrar as node NAME answers
+service_prop() {
+	node_ucsh "$1" -o json -c "Get-CsService Registrar" |
+		jq -r "if type == \"array\" then .[0] else . end | .$2"
+}
+
 test_expect_success 'two nodes serve the pool, each under its name, notified of changes' '
 	start_node a 127.0.0.1 && start_node b 127.0.0.2 &&
 	test_grep "serving pool pool01.contoso.com from postgresql:.* as node a (notified of changes)" a.log &&
@@ -37,8 +43,12 @@ test_expect_success 'a nonce issued by one node is accepted by the other' '
 	test_cmp expect status
 '
 
+# A node re-reads the bindings when told another committed some (within
+# the reload's settling time, 0.2 s), so the probe waits for that first.
 test_expect_success 'a binding made through one node is in the memory of the other' '
+	test "$(service_prop b ActiveBindings)" = 1 &&
 	pool_client register --targets $A --phones ann.txt &&
+	wait_until "test \"\$(service_prop b ActiveBindings)\" = 2" 100 &&
 	$UCSH -c "Test-CsRegistration -UserSipAddress sip:ann@$DOMAIN -Pin 59314 -Transport udp -Registrar $B -Expires 0" -o json >probe.json &&
 	jq -r ".[] | .Step + \": \" + .Detail" probe.json >details &&
 	test_grep "^Authenticate: 200 OK, 2 binding(s)" details
@@ -69,11 +79,6 @@ test_expect_success 'the expiry of bindings runs on one node of the pool' '
 own_total() {
 	store_sql "SELECT status FROM pool_node WHERE node = '$1'" |
 		jq ".[] | select(.Service == \"Registrar\") | .$2"
-}
-# service_prop NAME PROP: PROP of the Registrar as node NAME answers
-service_prop() {
-	node_ucsh "$1" -o json -c "Get-CsService Registrar" |
-		jq -r "if type == \"array\" then .[0] else . end | .$2"
 }
 pool_total() {
 	service_prop "$1" "$2"
