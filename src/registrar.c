@@ -32,6 +32,11 @@
 #define EXPIRY_JOB "registrar-expiry"
 #define EXPIRY_LEASE_SEC 10
 #define EXPIRY_SWEEP_SEC 4  /* in a pool: how often the holder sweeps (and renews) */
+/* In a pool, other nodes' bindings are read per address of record when a
+ * REGISTER for it arrives; the whole set at most this often (for
+ * ActiveBindings and the expiry clock), not at every commit of theirs. */
+#define POOL_FULL_LOAD_SEC 30
+#define AOR_MAX_ROWS 1000
 #define MAX_AOR 512
 #define SERVER_HEADER "Server: ucshd/" PACKAGE_VERSION "\r\n"
 #define ALLOW_HEADER "Allow: REGISTER, OPTIONS\r\n"
@@ -57,6 +62,7 @@ struct aor {
 	char *name;           /* the principal's SipAddress */
 	struct binding *list;
 	size_t n;
+	unsigned long pending; /* batch_no + 1 while the open batch holds changes to it */
 };
 
 struct reply {
@@ -103,6 +109,8 @@ struct registrar {
 	long min_exp, max_exp, def_exp, max_endpoints;
 	/* what the store held when we last looked */
 	long long reg_seq, user_seq, cap_seq;
+	unsigned long batch_no; /* batches written so far */
+	time_t full_load;     /* when every binding was last read */
 	bool reg_stale;       /* someone else changed Registration: re-read */
 	json_t *ext_map;      /* extension -> [SipAddress, ...] */
 	char dummy_ha1[SECRET_HA1_HEX_LEN];
@@ -321,6 +329,7 @@ static int bindings_load(struct registrar *r, struct ucsh_err *err)
 	int rc;
 	bindings_clear(r);
 	r->next_expiry = 0;
+	r->full_load = now;
 	if (store_query(r->d->store, "Registration", NULL, NULL, &cur, err))
 		return -1;
 	while ((rc = store_cursor_next(cur, &row, err)) == 1) {
@@ -338,6 +347,69 @@ static int bindings_load(struct registrar *r, struct ucsh_err *err)
 	}
 	store_cursor_free(cur);
 	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * In a pool another node may have changed this address of record's bindings
+ * since we last read them: read them again, so that the answer lists every
+ * node's and the limits count them. Not while the open batch holds changes
+ * of ours to it (memory is ahead of the store then). On an error, memory
+ * stays as it was.
+ */
+static void aor_refresh(struct registrar *r, struct aor *a)
+{
+	struct ucsh_err err;
+	struct store_cursor *cur;
+	struct store_query_opts opts = { .limit = AOR_MAX_ROWS };
+	json_t *row, *filter;
+	time_t now = time(NULL);
+	if (!r->d->pooled || a->pending == r->batch_no + 1)
+		return;
+	filter = json_pack("[{s:s, s:s, s:s}]", "Property", "User", "Op", "eq", "Value", a->name);
+	int rc = store_query(r->d->store, "Registration", filter, &opts, &cur, &err);
+	json_decref(filter);
+	if (rc) {
+		log_warning("cannot read the bindings of %s: %s", a->name, err.msg);
+		return;
+	}
+	struct binding *list = NULL, *b;
+	size_t n = 0;
+	while ((rc = store_cursor_next(cur, &row, &err)) == 1) {
+		if ((b = binding_from_row(row, now))) {
+			b->next = list;
+			list = b;
+			n++;
+		}
+		json_decref(row);
+	}
+	store_cursor_free(cur);
+	if (rc < 0) {
+		for (; list; list = b) {
+			b = list->next;
+			binding_free(list);
+		}
+		log_warning("cannot read the bindings of %s: %s", a->name, err.msg);
+		return;
+	}
+	while (a->list) {
+		b = a->list;
+		aor_unlink(a, b);
+		binding_free(b);
+		r->nbindings--;
+	}
+	a->list = list;
+	a->n = n;
+	r->nbindings += n;
+	for (b = list; b; b = b->next)
+		note_expiry(r, b->expires);
+}
+
+/* Whether to read every binding again: another process changed them. In a
+ * pool that is every commit of the other nodes: at most every
+ * POOL_FULL_LOAD_SEC there (aor_refresh keeps the answers right). */
+static bool full_load_due(const struct registrar *r)
+{
+	return r->reg_stale && (!r->d->pooled || time(NULL) - r->full_load >= POOL_FULL_LOAD_SEC);
 }
 
 /* ---- The group commit ------------------------------------------------- */
@@ -457,7 +529,8 @@ static void batch_flush(struct registrar *r)
 		r->reg_stale = true;
 	}
 	batch_reset(bt);
-	if (r->reg_stale && bindings_load(r, &err) == 0) {
+	r->batch_no++;
+	if (full_load_due(r) && bindings_load(r, &err) == 0) {
 		r->reg_stale = false;
 		store_changes(r->d->store, "Registration", &r->reg_seq, &err);
 	}
@@ -934,6 +1007,7 @@ static int contacts_check(struct registrar *r, const struct sip_msg *m, struct a
 
 static void binding_remove(struct registrar *r, struct aor *a, struct binding *b)
 {
+	a->pending = r->batch_no + 1;
 	json_array_append_new(r->batch.dels, json_string(b->id));
 	aor_unlink(a, b);
 	r->nbindings--;
@@ -1023,6 +1097,7 @@ static void contact_apply(struct registrar *r, const struct sip_msg *m, const st
 		b->phone = xstrdup(str_of(phone, "MacAddress"));
 		json_object_set_new(r->batch.phones, b->phone, phone);
 	}
+	a->pending = r->batch_no + 1;
 	json_array_append_new(r->batch.puts, binding_row(r, a->name, b));
 }
 
@@ -1051,6 +1126,7 @@ static void register_bindings(struct registrar *r, const struct sip_msg *m,
 	struct aor *a = aor_find(r, aor_name, true);
 	time_t now = time(NULL);
 	static struct contact_req cr[SIP_MAX_CONTACT];
+	aor_refresh(r, a);
 	memset(cr, 0, sizeof(cr));
 	int status = 0;
 	if (m->contact_star) {
@@ -1466,7 +1542,7 @@ static void registrar_reload(struct service *svc)
 	batch_flush(r);
 	if (store_changes(r->d->store, "Registration", &seq, &err) == 0 && seq != r->reg_seq)
 		r->reg_stale = true;
-	if (r->reg_stale && bindings_load(r, &err) == 0) {
+	if (full_load_due(r) && bindings_load(r, &err) == 0) {
 		r->reg_stale = false;
 		r->reg_seq = seq;
 		log_info("registrar: bindings re-read (%zu)", r->nbindings);

@@ -121,8 +121,11 @@ static int setup(void **state)
 	snprintf(f->path, sizeof(f->path), "%s/data/ucsh/ucsh.db", f->dir);
 	snprintf(f->uri, sizeof(f->uri), "sqlite://%s", f->path);
 	if (pg_host()) {
-		if (pg_new_db(f->db, sizeof(f->db)) < 0)
+		if (pg_new_db(f->db, sizeof(f->db)) < 0) {
+			nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+			free(f);
 			return -1;
+		}
 		pg_uri_of(f->db, f->uri, sizeof(f->uri));
 	}
 	f->st = store_open(f->uri, &err);
