@@ -43,7 +43,8 @@ test_expect_success 'phones signing in through a move to b when a is killed; eve
 	{ pool_client register --targets $A,$B --phones phones.txt --ack acked.txt \
 		--timeout 1 >client.out 2>&1; echo $? >client.rc; } &
 	wait_until "test \$(acked) -ge 15" 300 &&
-	kill -KILL "$(node_pid a)" &&
+	pa=$(node_pid a) && kill -KILL "$pa" &&
+	wait_until "! kill -0 $pa 2>/dev/null" && rm -f a.pid &&
 	echo "# killed node a after $(acked) acknowledged sign-ins" &&
 	wait_until "test -s client.rc" 1200 &&
 	cat client.out && test "$(cat client.rc)" = 0 &&

@@ -4,15 +4,12 @@
 # control socket (run-NAME/), log (NAME.log) and PID file (NAME.pid), and
 # is stopped by that PID.
 
-POOL_NODES=
-
 # start_node NAME ADDRESS: ready when its registrar listens.
 start_node() {
 	_n=$1
 	mkdir -p "$TEST_DIR/run-$_n" && chmod 700 "$TEST_DIR/run-$_n"
 	XDG_RUNTIME_DIR=$TEST_DIR/run-$_n sh -c 'echo $$ >"$1"; exec "$2" --node "$3" --listen-address "$4" --log-level info' \
 		node "$TEST_DIR/$_n.pid" "$UCSHD" "$_n" "$2" 2>>"$TEST_DIR/$_n.log" </dev/null &
-	POOL_NODES="$POOL_NODES $_n"
 	wait_until "grep -q 'Registrar started\\|did not start' '$TEST_DIR/$_n.log' 2>/dev/null" &&
 	grep -q "Registrar started" "$TEST_DIR/$_n.log" &&
 	wait_until "test -S '$TEST_DIR/run-$_n/ucshd.sock'"
@@ -32,10 +29,14 @@ stop_node() {
 	! grep -q "ERROR: AddressSanitizer\|runtime error:" "$TEST_DIR/$1.log"
 }
 
+# stop_all_nodes: every node whose PID file is still there (nodes start in
+# test bodies, which are subshells: their PID files are what the EXIT trap
+# can see).
 stop_all_nodes() {
-	for _n in $POOL_NODES; do
-		stop_node "$_n" KILL
+	for _f in "$TEST_DIR"/*.pid; do
+		[ -f "$_f" ] && stop_node "$(basename "$_f" .pid)" KILL
 	done
+	return 0
 }
 
 # node_ucsh NAME ARGS...: ucsh talking to node NAME's control socket.
