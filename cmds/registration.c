@@ -28,6 +28,7 @@
 #include <openssl/x509v3.h>
 
 #include "cmds.h"
+#include "daemon.h"
 #include "digest.h"
 #include "pki.h"
 #include "principal.h"
@@ -368,11 +369,10 @@ static int step_resolve_connect(struct probe *p, const char *registrar)
 static char *default_ca(struct probe *p)
 {
 	struct store *st = cmd_store(p->ctx);
-	const char *uri = st ? store_uri(st) : "";
-	const char *path = str_iprefix("sqlite://", uri) ? uri + 9 : uri;
-	const char *slash = strrchr(path, '/');
-	return slash ? xasprintf("%.*s/%s/%s", (int)(slash - path), path, PKI_DIR, PKI_CA_CERT)
-		     : xasprintf("%s/%s", PKI_DIR, PKI_CA_CERT);
+	char *dir = store_dir(st ? store_uri(st) : "");
+	char *ca = xasprintf("%s/%s/%s", dir, PKI_DIR, PKI_CA_CERT);
+	free(dir);
+	return ca;
 }
 
 static void name_of(X509_NAME *n, char *out, size_t len)

@@ -18,6 +18,7 @@
 #include "value.h"
 
 #define CTL_TIMEOUT_MS 5000
+#define NODE_REPORT_MAX_AGE 10 /* seconds: a node silent for longer is gone */
 
 static char *control_path(struct cmd_ctx *ctx)
 {
@@ -91,6 +92,75 @@ static json_t *offline_status(void)
 	return out;
 }
 
+static const struct service_ops *service_ops_named(const char *name)
+{
+	for (size_t i = 0; name && i < service_table_len; i++)
+		if (str_ieq(service_table[i]->name, name))
+			return service_table[i];
+	return NULL;
+}
+
+/* The status of service `name` in a node's published list, or NULL. */
+static json_t *reported_service(json_t *report, const char *name)
+{
+	size_t i;
+	json_t *svc;
+	json_array_foreach(json_object_get(report, "Status"), i, svc) {
+		const char *s = json_string_value(json_object_get(svc, "Service"));
+		if (s && name && str_ieq(s, name))
+			return svc;
+	}
+	return NULL;
+}
+
+/* Add the counters of one other node's service to svc. */
+static void add_counters(json_t *svc, const json_t *other, const char *const *counters)
+{
+	for (const char *const *c = counters; c && *c; c++) {
+		json_t *mine = json_object_get(svc, *c), *theirs = json_object_get(other, *c);
+		if (json_is_integer(mine) && json_is_integer(theirs))
+			json_object_set_new(svc, *c, json_integer(json_integer_value(mine) +
+								  json_integer_value(theirs)));
+	}
+}
+
+/*
+ * In a pool (a PostgreSQL store), every node publishes its services'
+ * status: the counters of this node's services become the pool's, added
+ * up over the nodes heard from lately, and PoolNodes names those nodes.
+ */
+static void add_pool_counters(struct cmd_ctx *ctx, json_t *list)
+{
+	struct ucsh_err err;
+	struct store *st = cmd_store(ctx);
+	json_t *reports = NULL, *svc, *rep;
+	size_t i, j;
+	if (!st)
+		return;
+	if (store_node_reports(st, NODE_REPORT_MAX_AGE, &reports, &err)) {
+		cmd_warning(ctx, "the counters are this node's only: %s", err.msg);
+		return;
+	}
+	json_array_foreach(list, i, svc) {
+		const char *name = json_string_value(json_object_get(svc, "Service"));
+		const char *self = json_string_value(json_object_get(svc, "Node"));
+		const struct service_ops *ops = service_ops_named(name);
+		if (!self || !json_array_size(reports))
+			continue;
+		json_t *nodes = json_pack("[s]", self);
+		json_array_foreach(reports, j, rep) {
+			const char *node = json_string_value(json_object_get(rep, "Node"));
+			json_t *other = reported_service(rep, name);
+			if (!node || strcmp(node, self) == 0 || !other)
+				continue;
+			json_array_append_new(nodes, json_string(node));
+			add_counters(svc, other, ops ? ops->counters : NULL);
+		}
+		json_object_set_new(svc, "PoolNodes", nodes);
+	}
+	json_decref(reports);
+}
+
 static int get_service_process(struct cmd_ctx *ctx, json_t *input)
 {
 	json_t *list = ask(ctx, "status", NULL, true);
@@ -98,6 +168,8 @@ static int get_service_process(struct cmd_ctx *ctx, json_t *input)
 		if (cmd_cancelled(ctx))
 			return -1;
 		list = offline_status();
+	} else {
+		add_pool_counters(ctx, list);
 	}
 	int rc = emit_matching(ctx, list, cmd_arg_str(ctx, "Identity"));
 	json_decref(list);
@@ -167,7 +239,10 @@ const struct cmd_entry cmd_get_csservice_entry = {
 		       "socket, for each of its services (the registrar, the Device Update web "
 		       "sites, the SSH endpoint): state, the addresses it listens on, and its "
 		       "counters. When ucshd is not running, the services are listed as Stopped "
-		       "and a warning says so.",
+		       "and a warning says so. In a pool of several ucshd nodes on one "
+		       "PostgreSQL store, the counters are the pool's: the sum over the nodes "
+		       "heard from in the last 10 seconds, which PoolNodes names (Node is the "
+		       "one that answered).",
 	.params = get_service_params,
 	.examples = (const struct cmd_example[]){
 		{ "Get-CsService", "Lists every service and its state." },

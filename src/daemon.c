@@ -21,6 +21,9 @@
 #include "value.h"
 
 #define STORE_POLL_MS 500 /* changes reach the services within a second */
+#define STORE_POLL_POOLED_MS 5000 /* with notifications, polling is the fallback */
+#define SETTLE_MS 200     /* notifications come in bursts: one reload per burst */
+#define NODE_REPORT_SEC 2 /* how often a pool node publishes its status */
 
 const char *service_state_name(enum service_state s)
 {
@@ -34,7 +37,8 @@ char *daemon_control_path(const char *store_uri, struct ucsh_err *err)
 	char *sock;
 	if (str_iprefix("sqlite://", path))
 		path += 9;
-	if (str_iprefix("postgresql://", store_uri) || strcmp(path, ":memory:") == 0) {
+	if (str_iprefix("postgresql://", store_uri) || str_iprefix("postgres://", store_uri) ||
+	    strcmp(path, ":memory:") == 0) {
 		/* a shared store has no file beside it: one socket per user */
 		const char *rt = getenv("XDG_RUNTIME_DIR");
 		sock = rt && *rt ? xasprintf("%s/ucshd.sock", rt)
@@ -146,13 +150,12 @@ static void reload_all(struct daemon *d, const char *why)
 	log_info("reloaded (%s)", why);
 }
 
-static void on_poll(evutil_socket_t fd, short what, void *arg)
+static void watch_start(struct daemon *d);
+
+static void check_changes(struct daemon *d, const char *why)
 {
-	struct daemon *d = arg;
 	long long seq;
 	struct ucsh_err err;
-	(void)fd;
-	(void)what;
 	if (store_changes(d->store, NULL, &seq, &err)) {
 		log_warning("cannot read the store's change counter: %s", err.msg);
 		return;
@@ -160,8 +163,80 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 	if (seq != d->change_seq) {
 		log_debug("store change counter %lld -> %lld", d->change_seq, seq);
 		d->change_seq = seq;
-		reload_all(d, "the store changed");
+		reload_all(d, why);
 	}
+}
+
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)fd;
+	(void)what;
+	if (d->pooled && !d->watch_ev)
+		watch_start(d); /* the notifications were lost: listen again */
+	check_changes(d, "the store changed");
+}
+
+static void on_settle(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	check_changes(arg, "the store changed, notified");
+}
+
+/* The store announced a commit: look at the counters once the burst is over. */
+static void on_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct ucsh_err err;
+	(void)fd;
+	(void)what;
+	int rc = store_watch_drain(d->store, &err);
+	if (rc < 0) {
+		log_warning("%s; polling until it is back", err.msg);
+		event_free(d->watch_ev);
+		d->watch_ev = NULL;
+		return;
+	}
+	if (rc > 0 && !evtimer_pending(d->settle, NULL)) {
+		struct timeval tv = { 0, SETTLE_MS * 1000 };
+		evtimer_add(d->settle, &tv);
+	}
+}
+
+static void watch_start(struct daemon *d)
+{
+	struct ucsh_err err;
+	int fd = store_watch_fd(d->store, &err);
+	if (fd == -2)
+		return;
+	d->pooled = true;
+	if (fd < 0) {
+		log_warning("cannot listen for store changes (%s); polling", err.msg);
+		return;
+	}
+	d->watch_ev = event_new(d->base, fd, EV_READ | EV_PERSIST, on_watch, d);
+	if (!d->watch_ev || event_add(d->watch_ev, NULL)) {
+		log_warning("cannot watch the store's notifications; polling");
+		if (d->watch_ev)
+			event_free(d->watch_ev);
+		d->watch_ev = NULL;
+		return;
+	}
+	check_changes(d, "the store changed"); /* what was committed while nobody listened */
+}
+
+/* Publish this node's services for the pool (Get-CsService sums them). */
+static void on_report(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct ucsh_err err;
+	(void)fd;
+	(void)what;
+	json_t *status = daemon_status(d);
+	if (store_node_report(d->store, d->node, status, &err))
+		log_warning("cannot publish this node's status: %s", err.msg);
+	json_decref(status);
 }
 
 static void on_hup(evutil_socket_t fd, short what, void *arg)
@@ -181,6 +256,9 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
 	log_notice("%s: draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	for (size_t i = d->nservices; i-- > 0;)
 		daemon_service_stop(d->services[i]);
+	struct ucsh_err err;
+	if (d->pooled && store_node_report(d->store, d->node, NULL, &err))
+		log_warning("cannot withdraw this node's status: %s", err.msg);
 	event_base_loopexit(d->base, NULL);
 }
 
@@ -206,11 +284,69 @@ static int pki_setup(struct daemon *d, struct ucsh_err *err)
 	return 0;
 }
 
-int daemon_init(struct daemon *d, const char *store_uri, struct ucsh_err *err)
+/* This process's name in the pool: given, $UCSH_NODE, else host:pid. */
+static char *node_name(const char *given)
+{
+	const char *env = getenv("UCSH_NODE");
+	char host[HOST_NAME_MAX + 1] = "localhost";
+	if (given && *given)
+		return xstrdup(given);
+	if (env && *env)
+		return xstrdup(env);
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[HOST_NAME_MAX] = '\0';
+	return xasprintf("%s:%ld", host, (long)getpid());
+}
+
+/* "a, b" into ["a", "b"]; NULL when there are none. */
+static json_t *address_list(const char *s)
+{
+	json_t *out = json_array();
+	while (s && *s) {
+		size_t n = strcspn(s, ",");
+		char *a = xstrndup(s, n);
+		char *p = a + strspn(a, " "), *e = p + strlen(p);
+		while (e > p && e[-1] == ' ')
+			*--e = '\0';
+		if (*p)
+			json_array_append_new(out, json_string(p));
+		free(a);
+		s += n + (s[n] == ',');
+	}
+	if (json_array_size(out) == 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int timers_init(struct daemon *d)
+{
+	struct timeval poll = { 0, (d->pooled ? STORE_POLL_POOLED_MS : STORE_POLL_MS) * 1000 };
+	struct timeval report = { NODE_REPORT_SEC, 0 };
+	if (d->pooled && poll.tv_usec >= 1000000) {
+		poll.tv_sec = poll.tv_usec / 1000000;
+		poll.tv_usec %= 1000000;
+	}
+	d->poll_timer = event_new(d->base, -1, EV_PERSIST, on_poll, d);
+	d->settle = evtimer_new(d->base, on_settle, d);
+	if (!d->poll_timer || !d->settle || event_add(d->poll_timer, &poll))
+		return -1;
+	if (!d->pooled)
+		return 0;
+	d->report_timer = event_new(d->base, -1, EV_PERSIST, on_report, d);
+	return d->report_timer && event_add(d->report_timer, &report) == 0 ? 0 : -1;
+}
+
+int daemon_init(struct daemon *d, const char *store_uri, const struct daemon_opts *opts,
+		struct ucsh_err *err)
 {
 	memset(d, 0, sizeof(*d));
 	d->started = time(NULL);
 	d->store_uri = xstrdup(store_uri);
+	d->node = node_name(opts ? opts->node : NULL);
+	d->listen = address_list(opts ? opts->listen : NULL);
 	d->store = store_open(store_uri, err);
 	if (!d->store || find_pool(d, err) || store_changes(d->store, NULL, &d->change_seq, err))
 		return -1;
@@ -224,10 +360,8 @@ int daemon_init(struct daemon *d, const char *store_uri, struct ucsh_err *err)
 	free(path);
 	if (!d->ctl)
 		return -1;
-	struct timeval poll = { 0, STORE_POLL_MS * 1000 };
-	d->poll_timer = event_new(d->base, -1, EV_PERSIST, on_poll, d);
-	if (!d->poll_timer || event_add(d->poll_timer, &poll) ||
-	    add_signal(d, &d->sig_hup, SIGHUP, on_hup) ||
+	watch_start(d);
+	if (timers_init(d) || add_signal(d, &d->sig_hup, SIGHUP, on_hup) ||
 	    add_signal(d, &d->sig_term, SIGTERM, on_term) ||
 	    add_signal(d, &d->sig_int, SIGINT, on_term))
 		return err_set(err, "cannot set up the loop's timers and signals");
@@ -283,7 +417,8 @@ void daemon_start_services(struct daemon *d)
 	struct ucsh_err err;
 	for (size_t i = 0; i < d->nservices; i++)
 		daemon_service_start(d->services[i], &err);
-	log_notice("serving pool %s from %s", d->pool_id, d->store_uri);
+	log_notice("serving pool %s from %s as node %s%s", d->pool_id, store_uri(d->store), d->node,
+		   d->watch_ev ? " (notified of changes)" : "");
 }
 
 json_t *daemon_status(struct daemon *d)
@@ -300,6 +435,7 @@ json_t *daemon_status(struct daemon *d)
 		json_object_set_new(o, "LastError",
 				    svc->last_error[0] ? json_string(svc->last_error) : json_null());
 		json_object_set_new(o, "ProcessId", json_integer(getpid()));
+		json_object_set_new(o, "Node", json_string(d->node));
 		json_t *extra = svc->state == SERVICE_RUNNING && svc->ops->status
 					? svc->ops->status(svc) : NULL;
 		if (extra)
@@ -327,7 +463,8 @@ void daemon_free(struct daemon *d)
 	}
 	free(d->services);
 	ctl_server_free(d->ctl);
-	struct event *evs[] = { d->sig_hup, d->sig_term, d->sig_int, d->poll_timer, d->pki_timer };
+	struct event *evs[] = { d->sig_hup, d->sig_term, d->sig_int, d->poll_timer, d->pki_timer,
+				d->watch_ev, d->settle, d->report_timer };
 	for (size_t i = 0; i < UCSH_ARRAY_LEN(evs); i++)
 		if (evs[i])
 			event_free(evs[i]);
@@ -335,7 +472,9 @@ void daemon_free(struct daemon *d)
 		event_base_free(d->base);
 	pki_free(d->pki); /* after the services: their listeners borrowed it */
 	json_decref(d->pool);
+	json_decref(d->listen);
 	free(d->pool_id);
+	free(d->node);
 	store_close(d->store);
 	free(d->store_uri);
 	memset(d, 0, sizeof(*d));

@@ -6,6 +6,13 @@
  * when a cmdlet changed the store (and tells the services to reload),
  * reloads on SIGHUP and drains on SIGTERM.
  *
+ * Several nodes may serve one pool from one PostgreSQL store. Each has a
+ * name (node), hears of changes at once through the store's watch fd
+ * (LISTEN/NOTIFY) instead of polling, publishes its services' status every
+ * few seconds (store_node_report) so that Get-CsService can sum the pool's
+ * counters, and may listen on addresses of its own (--listen-address) in
+ * place of the pool's ListenAddress, as pool members on one host must.
+ *
  * A service is a struct service_ops (name, start, stop, reload, status)
  * registered with daemon_add_service; the daemon owns its lifecycle and the
  * control socket reports and drives it (Get-/Start-/Stop-CsService).
@@ -45,6 +52,9 @@ struct service_ops {
 	json_t *(*status)(struct service *svc);
 	/* Free impl; the service is stopped. */
 	void (*destroy)(struct service *svc);
+	/* The status properties that count this node's work (NULL-terminated,
+	 * or NULL): Get-CsService adds them up over the nodes of the pool. */
+	const char *const *counters;
 };
 
 struct service {
@@ -60,6 +70,8 @@ struct daemon {
 	struct store *store;
 	char *store_uri;
 	char *pool_id;       /* the pool this node serves */
+	char *node;          /* this process's name in the pool: --node, or host:pid */
+	json_t *listen;      /* addresses replacing the pool's ListenAddress, or NULL */
 	json_t *pool;        /* its object, re-read on every store change */
 	struct service **services;
 	size_t nservices;
@@ -72,13 +84,24 @@ struct daemon {
 	struct pki *pki;
 	struct event *pki_timer;
 	char pki_error[512];
+	struct event *watch_ev;   /* the store's change notifications, or NULL */
+	struct event *settle;     /* a reload after a burst of notifications */
+	struct event *report_timer;
+	bool pooled;              /* the store serves a pool (PostgreSQL) */
 	bool draining;
 	time_t started;
 };
 
+/* What a node is told at start (ucshd's options); all may be NULL. */
+struct daemon_opts {
+	const char *node;    /* its name in the pool; NULL: $UCSH_NODE, else host:pid */
+	const char *listen;  /* comma-separated addresses replacing the pool's ListenAddress */
+};
+
 /* Open the store, find this node's pool, make the loop and the control
  * socket. -1 with err. */
-int daemon_init(struct daemon *d, const char *store_uri, struct ucsh_err *err);
+int daemon_init(struct daemon *d, const char *store_uri, const struct daemon_opts *opts,
+		struct ucsh_err *err);
 void daemon_add_service(struct daemon *d, const struct service_ops *ops, void *impl);
 /* Start every service; a service that fails to start is reported, not fatal. */
 void daemon_start_services(struct daemon *d);
@@ -91,6 +114,7 @@ int daemon_service_start(struct service *svc, struct ucsh_err *err);
 void daemon_service_stop(struct service *svc);
 /* Every service as ServiceInfo objects (Get-CsService). New reference. */
 json_t *daemon_status(struct daemon *d);
+
 
 /* Where the control socket of the store at uri lives (caller frees), or
  * NULL with err when it cannot have one (path too long). */

@@ -1063,15 +1063,24 @@ static void on_abort(struct http_request *req, void *arg)
 
 #define ROLLOUT_TICK_SECS 2
 
+#define ROLLOUT_LEASE_SECS 10 /* another node takes over this long after a failure */
+
+/* The waves move on one node of the pool at a time: the holder of the
+ * "rollouts" lease (always this node on SQLite), so that no wave is begun
+ * or judged twice. */
 static void on_rollout_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct web_shared *sh = arg;
 	struct ucsh_err err;
+	bool held = false;
 	(void)fd;
 	(void)what;
 	if (json_array_size(sh->rows[C_ROLLOUTS]) == 0)
 		return;
-	if (rollout_tick(sh->d->store, time(NULL), &err))
+	if (store_job_lease(sh->d->store, "rollouts", sh->d->node, ROLLOUT_LEASE_SECS, &held,
+			    &err) < 0)
+		log_warning("rollouts: cannot take the lease: %s", err.msg);
+	else if (held && rollout_tick(sh->d->store, time(NULL), &err))
 		log_warning("rollouts: %s", err.msg);
 }
 
@@ -1121,6 +1130,9 @@ static void shared_put(struct web_shared *sh)
 		return;
 	failures_flush(sh);
 	inventory_flush(sh);
+	struct ucsh_err err;
+	if (store_job_release(sh->d->store, "rollouts", sh->d->node, &err))
+		log_warning("rollouts: cannot give the lease up: %s", err.msg);
 	for (int k = 0; k < C_COUNT; k++)
 		json_decref(sh->rows[k]);
 	json_decref(sh->files);

@@ -192,6 +192,29 @@ void digest_server_free(struct digest_server *s)
 	free(s);
 }
 
+int digest_server_set_key(struct digest_server *s, const unsigned char *key, size_t len,
+			  struct ucsh_err *err)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	unsigned char op[EVP_MAX_MD_SIZE];
+	size_t n = 0;
+	if (len != KEY_LEN)
+		return err_set(err, "a nonce key is %d bytes, not %zu", KEY_LEN, len);
+	memcpy(s->key, key, KEY_LEN);
+	/* opaque from the key too: every node holding it answers alike */
+	if (!EVP_MAC_init(s->mac_ctx, s->key, KEY_LEN, params) ||
+	    !EVP_MAC_update(s->mac_ctx, (const unsigned char *)"opaque", 6) ||
+	    !EVP_MAC_final(s->mac_ctx, op, &n, sizeof(op)) || n < 16 ||
+	    !EVP_MAC_init(s->mac_ctx, s->key, KEY_LEN, params))
+		return err_set(err, "HMAC is not available from OpenSSL");
+	to_hex(op, 16, s->opaque);
+	OPENSSL_cleanse(op, sizeof(op));
+	return 0;
+}
+
 bool digest_server_has_md5(const struct digest_server *s)
 {
 	return s->md5 != NULL;

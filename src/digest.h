@@ -55,6 +55,16 @@ struct digest_server;
 struct digest_server *digest_server_new(unsigned nonce_ttl, size_t max_nonces,
 					struct ucsh_err *err);
 void digest_server_free(struct digest_server *s);
+/*
+ * Seal nonces with key (DIGEST_KEY_LEN bytes, copied) instead of the one
+ * drawn at start, and derive opaque from it: the nodes of a pool share the
+ * key (store_pool_secret), so a nonce one issued verifies on another. The
+ * nonce-count table stays per node: a nonce first used on another node
+ * starts a new count here. 0, or -1 with err.
+ */
+#define DIGEST_KEY_LEN 32
+int digest_server_set_key(struct digest_server *s, const unsigned char *key, size_t len,
+			  struct ucsh_err *err);
 /* Whether MD5 is offered (a FIPS-only OpenSSL has none). */
 bool digest_server_has_md5(const struct digest_server *s);
 

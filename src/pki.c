@@ -251,14 +251,11 @@ static int ca_load_or_make(const char *dir, bool create, struct pki_ca *ca, stru
 
 int pki_ca_open(const char *store_uri, bool create, struct pki_ca **out, struct ucsh_err *err)
 {
-	char *dir = pki_dir(store_uri), *parent = xstrdup(dir), *slash = strrchr(parent, '/');
+	char *dir = pki_dir(store_uri);
 	struct pki_ca *ca = xcalloc(1, sizeof(*ca));
 	int lock = -1, rc = -1;
 	*out = NULL;
-	if (slash)
-		*slash = '\0';
-	if (create && ((slash && mkdir(parent, 0700) && errno != EEXIST) ||
-		       (mkdir(dir, 0700) && errno != EEXIST))) {
+	if (create && mkdir_all(dir, 0700)) { /* a PostgreSQL store's is $XDG_DATA_HOME/ucsh */
 		err_set(err, "cannot create %s: %s", dir, strerror(errno));
 	} else {
 		/* ucsh and ucshd may both make it on a first start: one does */
@@ -276,7 +273,6 @@ int pki_ca_open(const char *store_uri, bool create, struct pki_ca **out, struct 
 		*out = ca;
 	else
 		pki_ca_free(ca);
-	free(parent);
 	free(dir);
 	return rc;
 }

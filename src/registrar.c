@@ -28,6 +28,16 @@
 
 #define BATCH_MAX 4096          /* commit early past this many pending answers */
 #define EXPIRY_TICK_SEC 1
+/* Expired bindings leave the store by one node of a pool at a time: the
+ * holder of this lease (store_job_lease), renewed at every run. */
+#define EXPIRY_JOB "registrar-expiry"
+#define EXPIRY_LEASE_SEC 10
+#define EXPIRY_SWEEP_SEC 4  /* in a pool: how often the holder sweeps (and renews) */
+/* In a pool, other nodes' bindings are read per address of record when a
+ * REGISTER for it arrives; the whole set at most this often (for
+ * ActiveBindings and the expiry clock), not at every commit of theirs. */
+#define POOL_FULL_LOAD_SEC 30
+#define AOR_MAX_ROWS 1000
 #define MAX_AOR 512
 #define SERVER_HEADER "Server: ucshd/" PACKAGE_VERSION "\r\n"
 #define ALLOW_HEADER "Allow: REGISTER, OPTIONS\r\n"
@@ -53,6 +63,7 @@ struct aor {
 	char *name;           /* the principal's SipAddress */
 	struct binding *list;
 	size_t n;
+	unsigned long pending; /* batch_no + 1 while the open batch holds changes to it */
 };
 
 struct reply {
@@ -90,12 +101,17 @@ struct registrar {
 	struct batch batch;
 	struct event *expiry;
 	time_t next_expiry;
+	time_t next_sweep;    /* in a pool: the next look at the expiry lease */
+	bool expiry_held;     /* this node held the expiry lease at the last look */
+	bool expiry_looked;   /* ... and there was a last look */
 	/* configuration */
 	json_t *pool;         /* the pool as last read */
 	json_t *domains;      /* lower-cased SIP domains of the pool */
 	long min_exp, max_exp, def_exp, max_endpoints;
 	/* what the store held when we last looked */
 	long long reg_seq;
+	unsigned long batch_no; /* batches written so far */
+	time_t full_load;     /* when every binding was last read */
 	bool reg_stale;       /* someone else changed Registration: re-read */
 	struct signin signin;
 	char tag[12];
@@ -312,6 +328,7 @@ static int bindings_load(struct registrar *r, struct ucsh_err *err)
 	int rc;
 	bindings_clear(r);
 	r->next_expiry = 0;
+	r->full_load = now;
 	if (store_query(r->d->store, "Registration", NULL, NULL, &cur, err))
 		return -1;
 	while ((rc = store_cursor_next(cur, &row, err)) == 1) {
@@ -329,6 +346,69 @@ static int bindings_load(struct registrar *r, struct ucsh_err *err)
 	}
 	store_cursor_free(cur);
 	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * In a pool another node may have changed this address of record's bindings
+ * since we last read them: read them again, so that the answer lists every
+ * node's and the limits count them. Not while the open batch holds changes
+ * of ours to it (memory is ahead of the store then). On an error, memory
+ * stays as it was.
+ */
+static void aor_refresh(struct registrar *r, struct aor *a)
+{
+	struct ucsh_err err;
+	struct store_cursor *cur;
+	struct store_query_opts opts = { .limit = AOR_MAX_ROWS };
+	json_t *row, *filter;
+	time_t now = time(NULL);
+	if (!r->d->pooled || a->pending == r->batch_no + 1)
+		return;
+	filter = json_pack("[{s:s, s:s, s:s}]", "Property", "User", "Op", "eq", "Value", a->name);
+	int rc = store_query(r->d->store, "Registration", filter, &opts, &cur, &err);
+	json_decref(filter);
+	if (rc) {
+		log_warning("cannot read the bindings of %s: %s", a->name, err.msg);
+		return;
+	}
+	struct binding *list = NULL, *b;
+	size_t n = 0;
+	while ((rc = store_cursor_next(cur, &row, &err)) == 1) {
+		if ((b = binding_from_row(row, now))) {
+			b->next = list;
+			list = b;
+			n++;
+		}
+		json_decref(row);
+	}
+	store_cursor_free(cur);
+	if (rc < 0) {
+		for (; list; list = b) {
+			b = list->next;
+			binding_free(list);
+		}
+		log_warning("cannot read the bindings of %s: %s", a->name, err.msg);
+		return;
+	}
+	while (a->list) {
+		b = a->list;
+		aor_unlink(a, b);
+		binding_free(b);
+		r->nbindings--;
+	}
+	a->list = list;
+	a->n = n;
+	r->nbindings += n;
+	for (b = list; b; b = b->next)
+		note_expiry(r, b->expires);
+}
+
+/* Whether to read every binding again: another process changed them. In a
+ * pool that is every commit of the other nodes: at most every
+ * POOL_FULL_LOAD_SEC there (aor_refresh keeps the answers right). */
+static bool full_load_due(const struct registrar *r)
+{
+	return r->reg_stale && (!r->d->pooled || time(NULL) - r->full_load >= POOL_FULL_LOAD_SEC);
 }
 
 /* ---- The group commit ------------------------------------------------- */
@@ -447,7 +527,8 @@ static void batch_flush(struct registrar *r)
 		r->reg_stale = true;
 	}
 	batch_reset(bt);
-	if (r->reg_stale && bindings_load(r, &err) == 0) {
+	r->batch_no++;
+	if (full_load_due(r) && bindings_load(r, &err) == 0) {
 		r->reg_stale = false;
 		store_changes(r->d->store, "Registration", &r->reg_seq, &err);
 	}
@@ -513,6 +594,8 @@ static void config_load(struct registrar *r)
 		pool = json_incref(r->d->pool);
 	json_decref(r->pool);
 	r->pool = pool;
+	if (r->d->listen) /* this node's own addresses (pool members sharing a host) */
+		json_object_set(pool, "ListenAddress", r->d->listen);
 	size_t i;
 	json_decref(r->domains);
 	r->domains = json_array();
@@ -766,6 +849,7 @@ static int contacts_check(struct registrar *r, const struct sip_msg *m, struct a
 
 static void binding_remove(struct registrar *r, struct aor *a, struct binding *b)
 {
+	a->pending = r->batch_no + 1;
 	json_array_append_new(r->batch.dels, json_string(b->id));
 	aor_unlink(a, b);
 	r->nbindings--;
@@ -855,6 +939,7 @@ static void contact_apply(struct registrar *r, const struct sip_msg *m, const st
 		b->phone = xstrdup(str_of(phone, "MacAddress"));
 		json_object_set_new(r->batch.phones, b->phone, phone);
 	}
+	a->pending = r->batch_no + 1;
 	json_array_append_new(r->batch.puts, binding_row(r, a->name, b));
 }
 
@@ -883,6 +968,7 @@ static void register_bindings(struct registrar *r, const struct sip_msg *m,
 	struct aor *a = aor_find(r, aor_name, true);
 	time_t now = time(NULL);
 	static struct contact_req cr[SIP_MAX_CONTACT];
+	aor_refresh(r, a);
 	memset(cr, 0, sizeof(cr));
 	int status = 0;
 	if (m->contact_star) {
@@ -1051,10 +1137,26 @@ static void expire_now(struct registrar *r, time_t now)
 				r->nbindings--;
 				removed++;
 			}
+	struct store *st = r->d->store;
+	bool held = false;
+	r->next_sweep = now + EXPIRY_SWEEP_SEC;
+	if (store_job_lease(st, EXPIRY_JOB, r->d->node, EXPIRY_LEASE_SEC, &held, &err) < 0)
+		log_warning("cannot take the expiry lease: %s", err.msg);
+	if ((held != r->expiry_held || !r->expiry_looked) && r->d->pooled)
+		log_info(held ? "expiry: node %s removes the pool's expired registrations"
+			      : "expiry: node %s leaves the pool's expired registrations to another",
+			 r->d->node);
+	r->expiry_held = held;
+	r->expiry_looked = true;
+	if (!held) {
+		if (removed)
+			log_info("%zu bindings expired; the pool's expiry node removes them from the "
+				 "store", removed);
+		return;
+	}
 	store_timestamp(now, ts);
 	json_t *filter = json_pack("[{s:s, s:s, s:s}]", "Property", "Expires", "Op", "le", "Value", ts);
 	long long n = 0, before, after;
-	struct store *st = r->d->store;
 	if (store_begin(st, &err) == 0 && store_changes(st, "Registration", &before, &err) == 0 &&
 	    store_delete_where(st, "Registration", filter, &n, &err) == 0 &&
 	    store_changes(st, "Registration", &after, &err) == 0 && store_commit(st, &err) == 0) {
@@ -1068,7 +1170,8 @@ static void expire_now(struct registrar *r, time_t now)
 	}
 	json_decref(filter);
 	if (removed || n)
-		log_info("%zu bindings expired (%lld rows removed)", removed, n);
+		log_info("%zu bindings expired (%lld rows removed by node %s)", removed, n,
+			 r->d->node);
 }
 
 static void on_expiry(evutil_socket_t fd, short what, void *arg)
@@ -1077,7 +1180,9 @@ static void on_expiry(evutil_socket_t fd, short what, void *arg)
 	time_t now = time(NULL);
 	(void)fd;
 	(void)what;
-	if (r->next_expiry && now >= r->next_expiry) {
+	/* In a pool the sweep also runs on a clock: the holder renews its lease,
+	 * and another node takes over within EXPIRY_LEASE_SEC of its failure. */
+	if ((r->next_expiry && now >= r->next_expiry) || (r->d->pooled && now >= r->next_sweep)) {
 		batch_flush(r); /* the store must see pending refreshes first */
 		expire_now(r, now);
 	}
@@ -1154,6 +1259,18 @@ static void registrar_teardown(struct registrar *r)
 	r->d = d;
 }
 
+/* The nodes of a pool seal nonces with one key, so that a phone
+ * challenged by one node may answer another (after a failover). */
+static int nonce_key_share(struct registrar *r, struct ucsh_err *err)
+{
+	unsigned char key[DIGEST_KEY_LEN];
+	int rc = store_pool_secret(r->d->store, "digest-nonce", key, sizeof(key), err);
+	if (rc == 1)
+		rc = digest_server_set_key(r->digest, key, sizeof(key), err);
+	secret_wipe(key, sizeof(key));
+	return rc < 0 ? -1 : 0;
+}
+
 static int registrar_setup(struct registrar *r, struct ucsh_err *err)
 {
 	struct sip_transport_limits lim = { 0 };
@@ -1166,7 +1283,7 @@ static int registrar_setup(struct registrar *r, struct ucsh_err *err)
 	r->batch.failures = json_object();
 	r->msg = sip_msg_new();
 	r->txns = sip_txn_cache_new(0, 0);
-	if (!(r->digest = digest_server_new(0, 0, err)) ||
+	if (!(r->digest = digest_server_new(0, 0, err)) || nonce_key_share(r, err) ||
 	    signin_init(&r->signin, r->d->store, err) || sip_random_token(r->tag, 8, err))
 		return -1;
 	config_load(r);
@@ -1210,6 +1327,10 @@ static void registrar_stop(struct service *svc)
 		return;
 	batch_flush(r); /* what was accepted is committed and answered */
 	sip_transport_flush(r->tp);
+	struct ucsh_err err;
+	/* another node of the pool takes the expiry over at once */
+	if (store_job_release(r->d->store, EXPIRY_JOB, r->d->node, &err))
+		log_warning("cannot release the expiry lease: %s", err.msg);
 	registrar_teardown(r);
 }
 
@@ -1239,7 +1360,7 @@ static void registrar_reload(struct service *svc)
 	batch_flush(r);
 	if (store_changes(r->d->store, "Registration", &seq, &err) == 0 && seq != r->reg_seq)
 		r->reg_stale = true;
-	if (r->reg_stale && bindings_load(r, &err) == 0) {
+	if (full_load_due(r) && bindings_load(r, &err) == 0) {
 		r->reg_stale = false;
 		r->reg_seq = seq;
 		log_info("registrar: bindings re-read (%zu)", r->nbindings);
@@ -1252,6 +1373,11 @@ static void registrar_destroy(struct service *svc)
 	svc->impl = NULL;
 }
 
+static const char *const registrar_counters[] = {
+	"Requests", "Responses200", "Responses401", "Responses403", "ResponsesOther4xx",
+	"Responses5xx", "Commits", "Connections", "ConnectionsRefused", NULL,
+};
+
 const struct service_ops registrar_service_ops = {
 	.name = "Registrar",
 	.summary = "SIP registrar: REGISTER and OPTIONS over UDP, TCP and TLS",
@@ -1260,6 +1386,7 @@ const struct service_ops registrar_service_ops = {
 	.reload = registrar_reload,
 	.status = registrar_status,
 	.destroy = registrar_destroy,
+	.counters = registrar_counters,
 };
 
 /* ---- Phone inventory helpers ------------------------------------------------ */

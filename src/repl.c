@@ -107,8 +107,15 @@ static char *make_prompt(const struct shell *sh, bool continuation)
 	if (continuation)
 		return xstrdup(">> ");
 	const char *uri = sh->store_uri ? sh->store_uri : "default store";
-	const char *base = strrchr(uri, '/');
-	return xasprintf("ucsh %s> ", base && base[1] ? base + 1 : uri);
+	/* a PostgreSQL URI: its database, never what follows '?' (a password=) */
+	size_t n = str_iprefix("postgres", uri) ? strcspn(uri, "?") : strlen(uri);
+	const char *base = uri + n;
+	while (base > uri && base[-1] != '/')
+		base--;
+	if (base == uri + n || base == uri)
+		return xasprintf("ucsh %.*s> ", (int)(str_iprefix("postgres", uri) ? strcspn(uri, ":") : n),
+				 uri);
+	return xasprintf("ucsh %.*s> ", (int)(uri + n - base), base);
 }
 
 /* Read one whole statement, over several lines while it is unfinished. */

@@ -1361,6 +1361,89 @@ int store_changes(struct store *st, const char *kind, long long *seq, struct ucs
 	return st->ops->changes(st, k, seq, err);
 }
 
+/* ---- A pool of nodes --------------------------------------------------- */
+
+/* The pool calls need no transaction of the caller's, and must not run in
+ * one: their effect would be undone with it. */
+static int pool_call_start(struct store *st, const char *what, struct ucsh_err *err)
+{
+	call_start(st);
+	if (st->depth == 0)
+		return 0;
+	return invalid(st, err, "call it outside the transaction", "%s inside a transaction", what);
+}
+
+int store_watch_fd(struct store *st, struct ucsh_err *err)
+{
+	call_start(st);
+	return st->ops->watch_fd ? st->ops->watch_fd(st, err) : -2;
+}
+
+int store_watch_drain(struct store *st, struct ucsh_err *err)
+{
+	call_start(st);
+	return st->ops->watch_drain ? st->ops->watch_drain(st, err) : 0;
+}
+
+int store_job_lease(struct store *st, const char *job, const char *node, int seconds, bool *held,
+		    struct ucsh_err *err)
+{
+	*held = false;
+	if (pool_call_start(st, "a job lease", err) < 0)
+		return -1;
+	if (!job || !*job || !node || !*node || seconds < 1 || seconds > 86400)
+		return invalid(st, err, NULL, "a job lease needs a job, a node and 1 to 86400 seconds");
+	if (!st->ops->lease)
+		return *held = true, 0;
+	return st->ops->lease(st, job, node, seconds, held, err);
+}
+
+int store_job_release(struct store *st, const char *job, const char *node, struct ucsh_err *err)
+{
+	if (pool_call_start(st, "a job lease", err) < 0)
+		return -1;
+	return st->ops->release && job && node ? st->ops->release(st, job, node, err) : 0;
+}
+
+int store_pool_secret(struct store *st, const char *name, unsigned char *buf, size_t len,
+		      struct ucsh_err *err)
+{
+	if (pool_call_start(st, "a pool secret", err) < 0)
+		return -1;
+	if (!name || !*name || len == 0 || len > 64)
+		return invalid(st, err, NULL, "a pool secret needs a name and 1 to 64 bytes");
+	if (!st->ops->secret)
+		return 0;
+	return st->ops->secret(st, name, buf, len, err) < 0 ? -1 : 1;
+}
+
+int store_node_report(struct store *st, const char *node, const json_t *status,
+		      struct ucsh_err *err)
+{
+	if (pool_call_start(st, "a node report", err) < 0)
+		return -1;
+	if (!node || !*node)
+		return invalid(st, err, NULL, "a node report needs the node's name");
+	if (!st->ops->node_report)
+		return 0;
+	char *text = status ? json_dumps(status, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	if (status && !text)
+		return invalid(st, err, NULL, "the node's status cannot be written as JSON");
+	int rc = st->ops->node_report(st, node, text, err);
+	free(text);
+	return rc;
+}
+
+int store_node_reports(struct store *st, int max_age, json_t **out, struct ucsh_err *err)
+{
+	*out = NULL;
+	if (pool_call_start(st, "reading node reports", err) < 0)
+		return -1;
+	if (!st->ops->node_reports)
+		return *out = json_array(), 0;
+	return st->ops->node_reports(st, max_age, out, err);
+}
+
 /* ---- First start: the defaults a new user works with ------------------ */
 
 /*
@@ -1535,8 +1618,7 @@ static int parse_uri(struct store *st, const char *uri, const struct store_ops *
 	else if (strncasecmp(uri, "sqlite:", 7) == 0)
 		rest = uri + 7;
 	else if (strncasecmp(uri, "postgresql://", 13) == 0 || strncasecmp(uri, "postgres://", 11) == 0)
-		return invalid(st, err, "use a sqlite:// store (the default) for now",
-			       "the PostgreSQL store is not available in this build yet");
+		return *ops = &store_pg_ops, *target = xstrdup(uri), 0;
 	else if (strstr(uri, "://"))
 		return invalid(st, err, "use sqlite:///path/to/file.db or a plain path",
 			       "unknown store URI '%.100s'", uri);
@@ -1605,7 +1687,8 @@ struct store *store_open(const char *uri, struct ucsh_err *err)
 	st->uri = xstrdup(uri);
 	st->busy_ms = busy_timeout_from_env();
 	call_start(st);
-	if (parse_uri(st, uri, &st->ops, &target, err) < 0 || prepare_file(st, target, err) < 0 ||
+	if (parse_uri(st, uri, &st->ops, &target, err) < 0 ||
+	    (st->ops == &store_sqlite_ops && prepare_file(st, target, err) < 0) ||
 	    st->ops->open(st, target, err) < 0) {
 		free(target);
 		free(st->uri);
@@ -1613,6 +1696,10 @@ struct store *store_open(const char *uri, struct ucsh_err *err)
 		return NULL;
 	}
 	free(target);
+	if (st->ops == &store_pg_ops) { /* store_uri() is for messages and logs */
+		free(st->uri);
+		st->uri = store_pg_redact(uri);
+	}
 	if (migrate_all(st, err) < 0) {
 		store_close(st);
 		return NULL;
@@ -1647,7 +1734,8 @@ char *store_dir(const char *uri)
 {
 	const char *path = str_iprefix("sqlite://", uri) ? uri + 9 : uri;
 	const char *slash = strrchr(path, '/');
-	if (!str_iprefix("postgresql://", uri) && strcmp(path, ":memory:") != 0)
+	if (!str_iprefix("postgresql://", uri) && !str_iprefix("postgres://", uri) &&
+	    strcmp(path, ":memory:") != 0)
 		return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
 	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
 	return xdg && *xdg ? xasprintf("%s/ucsh", xdg)

@@ -1,8 +1,8 @@
 /*
  * store: everything ucsh and ucshd keep — topology, users and PINs, the
  * phone inventory, device updates, live registrations, the audit log —
- * behind one interface with interchangeable back ends (SQLite now,
- * PostgreSQL later). No SQL leaves this module: callers speak in kinds
+ * behind one interface with interchangeable back ends (SQLite for one
+ * node, PostgreSQL for a pool of nodes). No SQL leaves this module: callers speak in kinds
  * ("Phone"), keys, Jansson objects whose keys are the PowerShell property
  * names (MacAddress, Model, ...) and filters expressed as JSON data.
  *
@@ -126,9 +126,11 @@ const char *store_default_uri(void);
 
 /*
  * Open (creating when needed) the store at uri: `sqlite:///abs/path`,
- * `sqlite://relative/path`, a bare path, or `:memory:` (a private store that
- * lives as long as the handle: tests). `postgresql://` is recognised and
- * refused for now. A new file is created 0600 in directories created 0700.
+ * `sqlite://relative/path`, a bare path, `:memory:` (a private store that
+ * lives as long as the handle: tests), or a PostgreSQL database as a libpq
+ * URI: `postgresql://user@host:port/db`, `postgresql:///db?host=/run/dir`
+ * (`postgres://` too). A new file is created 0600 in directories created
+ * 0700; a PostgreSQL database must exist (the store makes its tables).
  * Pending schema migrations run here, each in its own transaction; the
  * first one also seeds the defaults (site, pool, Global configurations, the
  * phone model catalogue) so that a new user can work at once.
@@ -144,7 +146,8 @@ void store_close(struct store *st);
  * images/ and logs/ folders): the store file's directory, or for a shared
  * or in-memory store $XDG_DATA_HOME/ucsh. Caller frees. */
 char *store_dir(const char *uri);
-const char *store_uri(const struct store *st); /* owned by st */
+/* The URI, without a password (for messages and logs); owned by st. */
+const char *store_uri(const struct store *st);
 /* How long a write waits for another writer before STORE_E_BUSY. */
 void store_set_busy_timeout(struct store *st, int ms);
 /* The schema version of the open store (store_schema_latest() once open). */
@@ -251,6 +254,68 @@ int store_delete_where(struct store *st, const char *kind, const json_t *filter,
  * this one has not written, it answers without reading the database.
  */
 int store_changes(struct store *st, const char *kind, long long *seq, struct ucsh_err *err);
+
+/* ---- A pool of nodes on one store ----------------------------------- *
+ *
+ * Several ucshd nodes may serve one pool from one PostgreSQL store. These
+ * calls are what they need of it; on SQLite (one node) they answer as for
+ * a pool of one. None of them may be called inside a transaction.
+ */
+
+/*
+ * A file descriptor that becomes readable when a change may have been
+ * committed by another connection (PostgreSQL: a LISTEN connection of its
+ * own), for an event loop to watch; then call store_watch_drain and, when
+ * it says so, store_changes. -1 with err when it cannot be made; -2 (err
+ * untouched) when the back end has none: poll store_changes instead.
+ */
+int store_watch_fd(struct store *st, struct ucsh_err *err);
+/* Consume what the watch fd delivered: 1 another connection announced a
+ * commit, 0 none (or only this handle's own), -1 the watch connection was
+ * lost (store_watch_fd makes a new one). */
+int store_watch_drain(struct store *st, struct ucsh_err *err);
+
+/*
+ * Time-driven work that must run once per pool, not once per node
+ * (binding expiry, rollout waves): take or renew the lease on job for
+ * node (a name unique to the process) for `seconds` (1..86400). *held is
+ * true when node holds it now, for `seconds` from this call by the
+ * database's clock; another node gets it only once it has lapsed or been
+ * released. The holder renews it each time before doing the work, and does
+ * no more work than fits well within `seconds`, so a node that stalls or
+ * is killed hands the job over after at most `seconds`. Work that must
+ * not be done twice should also record its progress in the same
+ * transaction as its effects (a rollout's CurrentWave), so that a new
+ * holder continues instead of repeating. On SQLite the lease is always
+ * held (one node per store).
+ */
+int store_job_lease(struct store *st, const char *job, const char *node, int seconds, bool *held,
+		    struct ucsh_err *err);
+/* Give the lease up (a node stopping cleanly), so another node takes over
+ * at once. Releasing a lease not held is no error. */
+int store_job_release(struct store *st, const char *job, const char *node, struct ucsh_err *err);
+
+/*
+ * A secret of len bytes (at most 64) that every node of the pool shares,
+ * e.g. the key sealing digest nonces so that one node verifies what
+ * another issued: made at random by the first node that asks, kept in the
+ * store, read by the rest. 1 with buf filled; 0 when the back end keeps
+ * none (SQLite: one node), and the caller uses a key of its own; -1 error.
+ */
+int store_pool_secret(struct store *st, const char *name, unsigned char *buf, size_t len,
+		      struct ucsh_err *err);
+
+/*
+ * Per-node state for the pool to see (Get-CsService sums the counters of
+ * every node): node publishes status (borrowed, any JSON) as of now;
+ * status NULL removes its report. store_node_reports: the nodes heard from
+ * in the last max_age seconds, as a new array of {"Node", "Status", "Age"
+ * (seconds since the report)}. On SQLite nothing is kept and the list is
+ * empty: the one node answers for itself.
+ */
+int store_node_report(struct store *st, const char *node, const json_t *status,
+		      struct ucsh_err *err);
+int store_node_reports(struct store *st, int max_age, json_t **out, struct ucsh_err *err);
 
 /* ---- Timestamps ------------------------------------------------------ */
 

@@ -1,10 +1,10 @@
 /*
  * store_backend: the contract between the store's front (store.c: URIs,
  * the schema table, value conversion, filters, transactions, migrations,
- * seeding, error wording) and one back end (store_sqlite.c now, a libpq
- * one later). The front validates and converts everything before a back
- * end sees it, so a back end only turns rows, conditions and schema
- * versions into its own SQL, and reports failures by class so that the
+ * seeding, error wording) and one back end (store_sqlite.c, store_pg.c).
+ * The front validates and converts everything before a back end sees it,
+ * so a back end only turns rows, conditions and schema versions into its
+ * own SQL, and reports failures by class so that the
  * front words them the same way whatever the database.
  *
  * Only store.c and the back ends include this header.
@@ -109,6 +109,18 @@ struct store_ops {
 		     struct ucsh_err *err);
 	int (*next)(struct store *st, void *impl, json_t **out, struct ucsh_err *err);
 	void (*cursor_free)(struct store *st, void *impl);
+	/* The pool (NULL in a back end that serves one node: see store.h). */
+	int (*watch_fd)(struct store *st, struct ucsh_err *err);
+	int (*watch_drain)(struct store *st, struct ucsh_err *err);
+	int (*lease)(struct store *st, const char *job, const char *node, int seconds, bool *held,
+		     struct ucsh_err *err);
+	int (*release)(struct store *st, const char *job, const char *node, struct ucsh_err *err);
+	int (*secret)(struct store *st, const char *name, unsigned char *buf, size_t len,
+		      struct ucsh_err *err);
+	/* status NULL: forget the node */
+	int (*node_report)(struct store *st, const char *node, const char *status,
+			   struct ucsh_err *err);
+	int (*node_reports)(struct store *st, int max_age, json_t **out, struct ucsh_err *err);
 };
 
 struct store {
@@ -123,6 +135,9 @@ struct store {
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
+/* A PostgreSQL URI without its password, for messages (caller frees). */
+char *store_pg_redact(const char *uri);
 
 /* Helpers the front offers back ends. */
 size_t store_kind_index(const struct store_kind *k);

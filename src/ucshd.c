@@ -22,7 +22,7 @@
 #include "store.h"
 
 struct options {
-	const char *store, *pidfile;
+	const char *store, *pidfile, *node, *listen;
 	bool detach;
 	int level;
 };
@@ -31,8 +31,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ucshd [--store URI] [-d] [--pidfile FILE] [--log-level LEVEL]\n"
+		"             [--node NAME] [--listen-address ADDR[,ADDR...]]\n"
 		"\n"
 		"  --store URI        the store (sqlite://PATH or postgresql://...); default $UCSH_STORE\n"
+		"  --node NAME        this node's name in a pool sharing a PostgreSQL store\n"
+		"                     (default $UCSH_NODE, else HOST:PID)\n"
+		"  --listen-address ADDR[,ADDR...]\n"
+		"                     listen there instead of the pool's ListenAddress (pool\n"
+		"                     nodes that share a host)\n"
 		"  -d                 detach and log to syslog (foreground and stderr by default)\n"
 		"  --pidfile FILE     write the process id to FILE once serving\n"
 		"  --log-level LEVEL  error, warning, notice (default), info or debug\n"
@@ -47,6 +53,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "store", required_argument, NULL, 's' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "listen-address", required_argument, NULL, 'a' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -58,6 +66,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 's': o->store = optarg; break;
 		case 'p': o->pidfile = optarg; break;
 		case 'd': o->detach = true; break;
+		case 'n': o->node = optarg; break;
+		case 'a': o->listen = optarg; break;
 		case 'l':
 			if ((o->level = log_level_parse(optarg)) < 0) {
 				fprintf(stderr, "ucshd: --log-level takes error, warning, notice, info "
@@ -157,7 +167,8 @@ int main(int argc, char **argv)
 	struct ucsh_err err;
 	err_clear(&err);
 	char *uri = xstrdup(o.store ? o.store : store_default_uri());
-	if (daemon_init(&d, uri, &err) != 0) {
+	struct daemon_opts dopts = { .node = o.node, .listen = o.listen };
+	if (daemon_init(&d, uri, &dopts, &err) != 0) {
 		log_error("%s%s%s", err.msg, err.hint[0] ? "; " : "", err.hint);
 		daemon_free(&d);
 		free(uri);

@@ -4,6 +4,9 @@
 #include "config.h"
 #include "util.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,4 +250,20 @@ bool secret_equal(const void *a, const void *b, size_t n)
 	for (size_t i = 0; i < n; i++)
 		d |= x[i] ^ y[i];
 	return d == 0;
+}
+
+int mkdir_all(const char *dir, unsigned mode)
+{
+	char *buf = xstrdup(dir);
+	int rc = 0;
+	for (char *p = strchr(buf + 1, '/'); p && rc == 0; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(buf, (mode_t)mode) && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	if (rc == 0 && mkdir(buf, (mode_t)mode) && errno != EEXIST)
+		rc = -1;
+	free(buf);
+	return rc;
 }

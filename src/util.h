@@ -58,6 +58,10 @@ bool wildcard_match(const char *pattern, const char *s);
 bool wildcard_has_meta(const char *s);
 
 /* Constant-time comparison for secrets of equal length. */
+/* mkdir -p: dir and the directories above it, each made with mode (0, or
+ * -1 with errno set). */
+int mkdir_all(const char *dir, unsigned mode);
+
 bool secret_equal(const void *a, const void *b, size_t n);
 
 #endif

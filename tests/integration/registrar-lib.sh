@@ -74,7 +74,7 @@ start_ucshd() {
 	wait_until 'test "$(log_count "SSH started")" -gt "${_ssh:-0}" ||
 		test "$(log_count "SSH did not start")" -gt "${_sshbad:-0}"' &&
 	test "$(log_count "SSH started")" -gt "${_ssh:-0}" &&
-	wait_until 'test -S "$TEST_DIR/store/ucshd.sock"' && kill -0 $UCSHD_PID
+	wait_until 'test -S "$UCSHD_SOCK"' && kill -0 $UCSHD_PID
 }
 
 # start_registrar: start_ucshd, and when a test running beside this one
@@ -123,13 +123,13 @@ sipp_run() {
 		-trace_msg -message_file "$TEST_DIR/sipp-msg.log" -m 1 "$@" >/dev/null 2>&1
 }
 
-# store_rows SQL: a read of the store file (tests only; ucsh has no SQL)
+# store_rows SQL: a read of the store (tests only; ucsh has no SQL)
 store_rows() {
-	sqlite3 "$TEST_DIR/store/ucsh.db" "$1"
+	store_sql "$1"
 }
 
 bindings_of() {
-	store_rows "SELECT count(*) FROM registration WHERE User = 'sip:$1@$DOMAIN'"
+	store_rows "SELECT count(*) FROM registration WHERE \"User\" = 'sip:$1@$DOMAIN'"
 }
 
 pin_info() {

@@ -9,6 +9,17 @@ export UCSH_POOL_FQDN
 SQ="'"
 STORE_FILE=$TEST_DIR/store/ucsh.db
 
+# store_files: the files that hold the store now (a dump of a PostgreSQL
+# one: what the database keeps, without other tests' databases).
+store_files() {
+	if test_on_sqlite; then
+		ls "$STORE_FILE"*
+	else
+		pg_dump -h "$UCSH_TEST_PG_HOST" -U ucsh -d "$TEST_PG_DB" -f "$TEST_DIR/dump.sql" &&
+			echo "$TEST_DIR/dump.sql"
+	fi
+}
+
 # pin_forms PIN: every way the PIN's ASCII could sit in a file: clear, hex
 # (both cases) and base64 at each of the three byte alignments (only the
 # characters that the PIN's bytes alone decide).
@@ -46,10 +57,14 @@ test_expect_success 'the hard requirement: New-CsUser, Set-CsClientPin -Pin, Get
 	holder=$(cat holder.pid) &&
 	i=0 && while ! test -s ready.txt; do i=$((i + 1)); test $i -lt 200 || break; sleep 0.05; done &&
 	$UCSH -c "New-CsUser -SipAddress sip:ken@contoso.com -LineURI ${SQ}tel:+14255550100;ext=100${SQ} -DisplayName ${SQ}Ken Myer${SQ}; Set-CsClientPin -Identity sip:ken@contoso.com -Pin 582913; Get-CsClientPinInfo -Identity sip:ken@contoso.com" >out 2>err &&
-	{ cp "$STORE_FILE" held.db && cp "$STORE_FILE-wal" held.db-wal; copied=$?; } ;
+	if test_on_sqlite; then
+		{ cp "$STORE_FILE" held.db && cp "$STORE_FILE-wal" held.db-wal; copied=$?; }
+	else
+		{ cp "$(store_files)" held.db && : >held.db-wal; copied=$?; }
+	fi;
 	kill -TERM $holder; wait;
 	test $copied = 0 &&
-	test -s held.db-wal &&
+	{ ! test_on_sqlite || test -s held.db-wal; } &&
 	test ! -s err &&
 	test_grep -E "^Identity +IsPinSet +IsLockedOut +PinLastSet +FailedAttempts$" out &&
 	test_grep -E "^sip:ken@contoso.com +True +False +[0-9-]+T[0-9:]+Z +0$" out
@@ -68,7 +83,7 @@ test_expect_success 'the search for the PIN finds it in clear, hex and base64 at
 
 test_expect_success 'the store file and its WAL hold the PIN in no form' '
 	! holds_pin 582913 held.db held.db-wal &&
-	! holds_pin 582913 "$STORE_FILE"*
+	! holds_pin 582913 $(store_files)
 '
 
 test_expect_success 'output, errors and -Verbose never show a PIN given with -Pin' '
@@ -85,26 +100,26 @@ test_expect_success 'output, errors and -Verbose never show a PIN given with -Pi
 '
 
 test_expect_success 'the store holds the HA1 values for the SIP user name and the extension in the pool realm' '
-	if ! command -v sqlite3 >/dev/null; then echo "# sqlite3 missing: checked less"; exit 0; fi &&
-	sqlite3 "$STORE_FILE" "SELECT Ha1Md5 FROM client_pin WHERE Identity = ${SQ}sip:ken@contoso.com${SQ}" >actual &&
+	if ! have_store_sql; then echo "# sqlite3 missing: checked less"; exit 0; fi &&
+	store_sql "SELECT \"Ha1Md5\" FROM client_pin WHERE \"Identity\" = ${SQ}sip:ken@contoso.com${SQ}" >actual &&
 	md5_ken=$(printf %s "ken:contoso.com:582913" | md5sum | cut -c1-32) &&
 	md5_ext=$(printf %s "100:contoso.com:582913" | md5sum | cut -c1-32) &&
 	echo "{\"ken:contoso.com\":\"$md5_ken\",\"100:contoso.com\":\"$md5_ext\"}" | tr -d " " >expected &&
 	tr -d " " <actual >actual.compact &&
 	test_cmp expected actual.compact &&
-	sqlite3 "$STORE_FILE" "SELECT Ha1Sha256 FROM client_pin WHERE Identity = ${SQ}sip:ken@contoso.com${SQ}" | tr -d " " >actual &&
+	store_sql "SELECT \"Ha1Sha256\" FROM client_pin WHERE \"Identity\" = ${SQ}sip:ken@contoso.com${SQ}" | tr -d " " >actual &&
 	sha_ken=$(printf %s "ken:contoso.com:582913" | sha256sum | cut -c1-64) &&
 	sha_ext=$(printf %s "100:contoso.com:582913" | sha256sum | cut -c1-64) &&
 	echo "{\"ken:contoso.com\":\"$sha_ken\",\"100:contoso.com\":\"$sha_ext\"}" >expected &&
 	test_cmp expected actual &&
-	sqlite3 "$STORE_FILE" "SELECT PinHash FROM client_pin WHERE Identity = ${SQ}sip:ken@contoso.com${SQ}" >actual &&
+	store_sql "SELECT \"PinHash\" FROM client_pin WHERE \"Identity\" = ${SQ}sip:ken@contoso.com${SQ}" >actual &&
 	test_grep -E "^pbkdf2-sha256\\\$[0-9]+\\\$[A-Za-z0-9+/=]+\\\$[A-Za-z0-9+/=]+$" actual
 '
 
 test_expect_success 'a PIN that starts with 0, typed without quotes, keeps its 0' '
-	if ! command -v sqlite3 >/dev/null; then echo "# sqlite3 missing: checked less"; exit 0; fi &&
+	if ! have_store_sql; then echo "# sqlite3 missing: checked less"; exit 0; fi &&
 	$UCSH -c "Set-CsClientPin 200 -Pin 083527" >/dev/null &&
-	sqlite3 "$STORE_FILE" "SELECT json_extract(Ha1Md5, ${SQ}\$.\"zoe:contoso.com\"${SQ}) FROM client_pin WHERE Identity = ${SQ}sip:zoe@contoso.com${SQ}" >actual &&
+	store_sql "SELECT $(sql_json_field Ha1Md5 zoe:contoso.com) FROM client_pin WHERE \"Identity\" = ${SQ}sip:zoe@contoso.com${SQ}" >actual &&
 	printf %s "zoe:contoso.com:083527" | md5sum | cut -c1-32 >expected &&
 	test_cmp expected actual
 '
@@ -158,13 +173,13 @@ test_expect_success 'without -Pin a PIN is generated, shown once, and is the one
 	pin=$(sed -n "s/^PIN for sip:pat@contoso.com: //p" out) &&
 	test_grep -E "^sip:pat@contoso.com +True$" out &&
 	test "$(grep -c -F "$pin" out)" = 1 &&
-	if command -v sqlite3 >/dev/null; then
+	if have_store_sql; then
 		want=$(printf %s "55501:contoso.com:$pin" | md5sum | cut -c1-32) &&
-		sqlite3 "$STORE_FILE" "SELECT json_extract(Ha1Md5, ${SQ}\$.\"55501:contoso.com\"${SQ}) FROM client_pin WHERE Identity = ${SQ}sip:pat@contoso.com${SQ}" >actual &&
+		store_sql "SELECT $(sql_json_field Ha1Md5 55501:contoso.com) FROM client_pin WHERE \"Identity\" = ${SQ}sip:pat@contoso.com${SQ}" >actual &&
 		echo "$want" >expected &&
 		test_cmp expected actual
 	fi &&
-	! holds_pin "$pin" "$STORE_FILE"*
+	! holds_pin "$pin" $(store_files)
 '
 
 test_expect_success 'a generated PIN is as long as MinPasswordLength when that is above 6' '
@@ -207,8 +222,8 @@ test_expect_success 'Lock-CsClientPin locks; Unlock-CsClientPin unlocks and rese
 	$UCSH -c "Lock-CsClientPin sip:ken@contoso.com; (Get-CsClientPinInfo 100).IsLockedOut" >actual &&
 	echo True >expected &&
 	test_cmp expected actual &&
-	if command -v sqlite3 >/dev/null; then
-		sqlite3 "$STORE_FILE" "UPDATE client_pin SET FailedAttempts = 3 WHERE Identity = ${SQ}sip:ken@contoso.com${SQ}" &&
+	if have_store_sql; then
+		store_sql "UPDATE client_pin SET \"FailedAttempts\" = 3 WHERE \"Identity\" = ${SQ}sip:ken@contoso.com${SQ}" &&
 		$UCSH -c "(Get-CsClientPinInfo 100).FailedAttempts" >actual &&
 		echo 3 >expected &&
 		test_cmp expected actual
@@ -246,7 +261,7 @@ test_expect_success 'Import-Csv pins.csv | Set-CsClientPin binds Identity and Pi
 	echo sip:bob@contoso.com >expected &&
 	test_cmp expected out &&
 	! holds_pin 804217 out err &&
-	! holds_pin 804217 "$STORE_FILE"* &&
+	! holds_pin 804217 $(store_files) &&
 	$UCSH -c "${SQ}sip:bob@contoso.com${SQ}, ${SQ}carl@contoso.com${SQ} | Get-CsClientPinInfo | ForEach-Object { \$_.Identity + \" \" + \$_.IsPinSet }" >actual &&
 	printf "%s\n" "sip:bob@contoso.com True" "sip:carl@contoso.com False" >expected &&
 	test_cmp expected actual
@@ -266,8 +281,8 @@ test_expect_success 'an identity that names nobody, or several, sets no PIN' '
 test_expect_success 'a new line URI drops the old extension HA1 and warns that the PIN must be set again' '
 	$UCSH -c "Set-CsUser sip:ken@contoso.com -LineURI ${SQ}tel:+14255550100;ext=177${SQ}" >out 2>err &&
 	test_grep "WARNING: the PIN of sip:ken@contoso.com was not set for signing in as 177: set it again with Set-CsClientPin -Identity sip:ken@contoso.com" err &&
-	if command -v sqlite3 >/dev/null; then
-		sqlite3 "$STORE_FILE" "SELECT group_concat(key) FROM client_pin, json_each(Ha1Sha256) WHERE Identity = ${SQ}sip:ken@contoso.com${SQ}" >actual &&
+	if have_store_sql; then
+		store_sql "SELECT $(sql_json_keys Ha1Sha256) FROM client_pin WHERE \"Identity\" = ${SQ}sip:ken@contoso.com${SQ}" >actual &&
 		echo "ken:contoso.com" >expected &&
 		test_cmp expected actual
 	fi &&
@@ -286,8 +301,8 @@ test_expect_success 'a renamed user keeps its PIN record under the new SIP addre
 
 test_expect_success 'Remove-CsUser removes the PIN with the user' '
 	$UCSH -c "Remove-CsUser sip:kenm@contoso.com -Force" &&
-	if command -v sqlite3 >/dev/null; then
-		sqlite3 "$STORE_FILE" "SELECT count(*) FROM client_pin WHERE Identity = ${SQ}sip:kenm@contoso.com${SQ}" >actual &&
+	if have_store_sql; then
+		store_sql "SELECT count(*) FROM client_pin WHERE \"Identity\" = ${SQ}sip:kenm@contoso.com${SQ}" >actual &&
 		echo 0 >expected &&
 		test_cmp expected actual
 	fi &&

@@ -127,8 +127,8 @@ test_expect_success 'Set-CsCommonAreaPhone changes what is named; -WhatIf nothin
 test_expect_success 'Set-CsClientPin finds common area phones too; their HA1 uses the cap- name and extension' '
 	$UCSH -c "Set-CsClientPin -Identity 180 -Pin 640372; (Get-CsClientPinInfo sip:cap-180@contoso.com).IsPinSet" >actual &&
 	test_grep "^True$" actual &&
-	if command -v sqlite3 >/dev/null; then
-		sqlite3 "$TEST_DIR/store/ucsh.db" "SELECT group_concat(key) FROM client_pin, json_each(Ha1Md5) WHERE Identity = ${SQ}sip:cap-180@contoso.com${SQ}" >actual &&
+	if have_store_sql; then
+		store_sql "SELECT $(sql_json_keys Ha1Md5) FROM client_pin WHERE \"Identity\" = ${SQ}sip:cap-180@contoso.com${SQ}" >actual &&
 		echo "cap-180:contoso.com,180:contoso.com" >expected &&
 		test_cmp expected actual
 	fi

@@ -151,8 +151,12 @@ test_expect_success '-ResultSize bounds the output; it must be positive' '
 '
 
 test_expect_success 'the filter columns are indexed in the store' '
-	if ! command -v sqlite3 >/dev/null; then echo "no sqlite3: skipped"; exit 0; fi &&
-	sqlite3 "$TEST_DIR/store/ucsh.db" "SELECT name FROM sqlite_master WHERE type = '"'"'index'"'"' AND tbl_name = '"'"'phone'"'"' ORDER BY name" >actual &&
+	if test_on_sqlite; then
+		if ! command -v sqlite3 >/dev/null; then echo "no sqlite3: skipped"; exit 0; fi &&
+		store_sql "SELECT name FROM sqlite_master WHERE type = '"'"'index'"'"' AND tbl_name = '"'"'phone'"'"' ORDER BY name" >actual
+	else
+		store_sql "SELECT indexname FROM pg_indexes WHERE tablename = '"'"'phone'"'"' ORDER BY indexname" >actual
+	fi &&
 	printf "%s\n" idx_phone_Brand idx_phone_FirmwareVersion idx_phone_Model idx_phone_Owner idx_phone_SerialNumber idx_phone_Site idx_phone_key >expected &&
 	test_cmp expected actual
 '

@@ -27,10 +27,68 @@ XDG_DATA_HOME=$TEST_DIR/home/.local/share
 XDG_STATE_HOME=$TEST_DIR/home/.local/state
 XDG_CONFIG_HOME=$TEST_DIR/home/.config
 UCSH_STORE=sqlite://$TEST_DIR/store/ucsh.db
+# Where ucshd keeps its control socket and its PKI: beside an SQLite store;
+# for a PostgreSQL store, in the runtime and data directories.
+UCSHD_SOCK=$TEST_DIR/store/ucshd.sock
+PKI_DIR=$TEST_DIR/store/pki
 export HOME XDG_DATA_HOME XDG_STATE_HOME XDG_CONFIG_HOME UCSH_STORE
-unset NO_COLOR COLUMNS
+unset NO_COLOR COLUMNS XDG_RUNTIME_DIR
 mkdir -p "$HOME"
 cd "$TEST_DIR" || exit 1
+
+# UCSH_TEST_BACKEND=postgresql (tests/pg/run.sh sets it): the same tests on
+# a database of their own on the server whose socket directory is
+# UCSH_TEST_PG_HOST, dropped when the file passes.
+UCSH_TEST_BACKEND=${UCSH_TEST_BACKEND:-sqlite}
+TEST_PG_DB=
+if [ "$UCSH_TEST_BACKEND" = postgresql ]; then
+	. "$UCSH_SRC_DIR/tests/shell/pg-lib.sh"
+	if [ -z "${UCSH_TEST_PG_HOST:-}" ]; then
+		echo "1..0 # SKIP no PostgreSQL server: run it through tests/pg/run.sh"
+		cd / && rm -rf "$TEST_DIR"
+		exit 0
+	fi
+	TEST_PG_DB=t_$(echo "$test_name" | tr -c 'a-zA-Z0-9\n' _ | tr A-Z a-z)_$$
+	pg_sql "$UCSH_TEST_PG_HOST" postgres "CREATE DATABASE $TEST_PG_DB" ||
+		{ echo "Bail out! cannot create the database $TEST_PG_DB"; exit 1; }
+	UCSH_STORE=$(pg_uri "$UCSH_TEST_PG_HOST" "$TEST_PG_DB")
+	XDG_RUNTIME_DIR=$TEST_DIR/run
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	export XDG_RUNTIME_DIR
+	UCSHD_SOCK=$XDG_RUNTIME_DIR/ucshd.sock
+	PKI_DIR=$XDG_DATA_HOME/ucsh/pki
+fi
+
+# store_sql SQL: read (or poke) the store behind ucsh's back, for checks of
+# what it keeps. Tests only; ucsh itself has no SQL.
+store_sql() {
+	if [ -n "$TEST_PG_DB" ]; then
+		pg_sql "$UCSH_TEST_PG_HOST" "$TEST_PG_DB" "$1"
+	else
+		sqlite3 "$TEST_DIR/store/ucsh.db" "$1"
+	fi
+}
+
+# test_on_sqlite: true on the SQLite back end (for checks of its file).
+test_on_sqlite() {
+	test -z "$TEST_PG_DB"
+}
+
+# have_store_sql: store_sql can run (sqlite3 is installed, or psql is).
+have_store_sql() {
+	if test_on_sqlite; then command -v sqlite3 >/dev/null; else true; fi
+}
+
+# SQL for a JSON column (quoted name COL): the value of KEY, and the keys
+# in order joined by commas.
+sql_json_field() {
+	if test_on_sqlite; then echo "json_extract(\"$1\", '\$.\"$2\"')"
+	else echo "(\"$1\"::json ->> '$2')"; fi
+}
+sql_json_keys() {
+	if test_on_sqlite; then echo "(SELECT group_concat(key) FROM json_each(\"$1\"))"
+	else echo "(SELECT string_agg(key, ',') FROM json_each_text(\"$1\"::json))"; fi
+}
 
 if [ ! -x "$UCSH" ]; then
 	echo "1..0 # SKIP ucsh binary not found at $UCSH"
@@ -120,6 +178,9 @@ test_done() {
 	echo "1..$test_count"
 	if [ "$test_failed" = 0 ]; then
 		cd / && rm -rf "$TEST_DIR"
+		[ -z "$TEST_PG_DB" ] ||
+			pg_sql "$UCSH_TEST_PG_HOST" postgres "DROP DATABASE IF EXISTS $TEST_PG_DB WITH (FORCE)" ||
+			echo "# could not drop the database $TEST_PG_DB"
 		exit 0
 	fi
 	echo "# failed $test_failed of $test_count; files kept in $TEST_DIR"
