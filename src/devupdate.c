@@ -1173,6 +1173,8 @@ static struct tls_identity *site_identity(struct web_site *site)
 static int site_listen(struct web_site *site, struct ucsh_err *err)
 {
 	const json_t *pool = site->sh->d->pool, *addrs = json_object_get(pool, "ListenAddress");
+	if (site->sh->d->listen) /* this node's own addresses (pool members sharing a host) */
+		addrs = site->sh->d->listen;
 	long long http = int_of(pool, site->external ? "ExternalHttpPort" : "InternalHttpPort", 0);
 	long long https = int_of(pool, site->external ? "ExternalHttpsPort" : "InternalHttpsPort", 0);
 	size_t i, n = json_array_size(addrs);

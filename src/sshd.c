@@ -302,6 +302,8 @@ static int listen_on(struct sshd *s, const char *addr, int family, struct ucsh_e
 static int listen_all(struct sshd *s, struct ucsh_err *err)
 {
 	json_t *addrs = json_object_get(s->d->pool, "ListenAddress"), *v;
+	if (s->d->listen) /* this node's own addresses (pool members sharing a host) */
+		addrs = s->d->listen;
 	size_t i;
 	if (json_array_size(addrs) == 0) {
 		struct ucsh_err e6;
