@@ -812,7 +812,7 @@ static int log_store_file(struct web_shared *sh, const struct upload *up, struct
 	char *logs = xasprintf("%s/logs", sh->dir), *dir = xasprintf("%s/%s", logs, up->mac);
 	char *tmp = xasprintf("%s/.upload-XXXXXX", dir), *final = xasprintf("%s/%s", dir, up->name);
 	int fd = -1, rc = -1;
-	if ((mkdir(logs, 0700) && errno != EEXIST) || (mkdir(dir, 0700) && errno != EEXIST) ||
+	if (mkdir_all(logs, 0700) || (mkdir(dir, 0700) && errno != EEXIST) ||
 	    (fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		err_set(err, "cannot create %s: %s", dir, strerror(errno));
 	} else if (write_all(fd, evbuffer_pullup(body, -1), evbuffer_get_length(body)) ||

@@ -337,7 +337,7 @@ static int open_dirs(int base, const char *rel, bool create, struct ucsh_err *er
 char *pkg_images_dir(const char *store_dir, struct ucsh_err *err)
 {
 	char *dir = xasprintf("%s/%s", store_dir, PKG_IMAGES_DIR);
-	if (mkdir(store_dir, 0700) != 0 && errno != EEXIST) {
+	if (mkdir_all(store_dir, 0700) != 0) { /* a PostgreSQL store's is $XDG_DATA_HOME/ucsh */
 		err_set(err, "cannot create %s: %s", store_dir, strerror(errno));
 	} else if (mkdir(dir, 0755) == 0) {
 		if (chmod(dir, 0755) == 0)

@@ -16,12 +16,12 @@ test_expect_success 'before any start there is no CA, and exporting the root say
 test_expect_success 'Request-CsCertificate -New makes the CA (key 0600) and a leaf it signed' '
 	$UCSH -c "Request-CsCertificate -New -Type Default,WebServicesInternal" >out &&
 	test_grep "Default,WebServicesInternal" out &&
-	test "$(stat -c %a store/pki/ca.key)" = 600 &&
-	test "$(stat -c %a store/pki)" = 700 &&
+	test "$(stat -c %a "$PKI_DIR/ca.key")" = 600 &&
+	test "$(stat -c %a "$PKI_DIR")" = 700 &&
 	$UCSH -c "Export-CsCertificate -Type Root -Path root.pem" &&
 	$UCSH -c "Export-CsCertificate -Type Default -Path leaf.pem" &&
 	openssl verify -CAfile root.pem leaf.pem &&
-	cmp root.pem store/pki/ca.pem
+	cmp root.pem "$PKI_DIR/ca.pem"
 '
 
 test_expect_success 'the leaf: P-256, at most 397 days, the pool and loopback names, a CDP' '
@@ -57,7 +57,7 @@ test_expect_success 'Get-CsCertificate: the root and the leaves, never a private
 	! test_grep "PRIVATE KEY" all.json &&
 	test_grep "\"Use\": \"Root\"" all.json &&
 	test_grep "\"HasPrivateKey\": true" all.json &&
-	! test_grep "PRIVATE KEY" store/pki/ca.pem &&
+	! test_grep "PRIVATE KEY" "$PKI_DIR/ca.pem" &&
 	tp=$(thumbprint_of leaf.pem) &&
 	$UCSH -c "(Get-CsCertificate -Type Default).Thumbprint" >t && test "$(cat t)" = "$tp" &&
 	$UCSH -c "(Get-CsCertificate -Thumbprint $tp).SerialNumber" >s &&

@@ -5,11 +5,11 @@
 . "$(dirname "$0")/test-lib.sh"
 UCSH_POOL_FQDN=pool01.contoso.com
 export UCSH_POOL_FQDN
-if ! command -v gcab >/dev/null || ! command -v sqlite3 >/dev/null; then
+if ! command -v gcab >/dev/null || ! have_store_sql; then
 	echo "1..0 # SKIP gcab and sqlite3 are needed (Debian packages gcab, sqlite3)"
 	exit 0
 fi
-IMAGES=$TEST_DIR/store/images
+IMAGES=$STATE_DIR/images
 V1=4.0.7577.4400 V2=4.0.7577.4420
 
 # image TREE MODEL VERSION: the files of one image under TREE
@@ -32,12 +32,12 @@ rule_id() {
 	$UCSH -c "Get-CsDeviceUpdateRule -Filter { \$_.Model -eq '$1' } | Select-Object -ExpandProperty Identity"
 }
 sql() {
-	sqlite3 "$TEST_DIR/store/ucsh.db" "$1"
+	store_sql "$1"
 }
 # Path|Size|Sha256 of every file of every DeviceUpdateImage row
 image_files() {
-	sql "SELECT j.value ->> '$.Path', j.value ->> '$.Size', j.value ->> '$.Sha256'
-	     FROM device_update_image, json_each(Files) j ORDER BY 1"
+	sql "SELECT $(sql_elem_field Path), $(sql_elem_field Size), $(sql_elem_field Sha256)
+	     FROM device_update_image i, $(sql_json_each i Files) ORDER BY 1"
 }
 # what the image store holds, but its lock file
 stored_files() {
@@ -70,13 +70,13 @@ test_expect_success 'the image store holds the files as packed, 0644 in 0755 fol
 
 test_expect_success 'each image is a DeviceUpdateImage row listing its files with their SHA-256' '
 	d=UCPhone/Polycom/CX600/Rev-1/ENU/$V1 &&
-	sql "SELECT Identity, UpdateType, Brand, Model, Revision, Locale, Version FROM device_update_image" >actual &&
+	sql "SELECT \"Identity\", \"UpdateType\", \"Brand\", \"Model\", \"Revision\", \"Locale\", \"Version\" FROM device_update_image" >actual &&
 	echo "$d|UCPhone|Polycom|CX600|Rev-1|ENU|$V1" >expected && test_cmp expected actual &&
 	image_files >actual &&
 	{ printf "CPE/nk.bin|%s|%s\n" $(wc -c <t1/$d/CPE/nk.bin) $(sha256sum t1/$d/CPE/nk.bin | cut -d" " -f1) &&
 	  printf "readme.txt|%s|%s\n" $(wc -c <t1/$d/readme.txt) $(sha256sum t1/$d/readme.txt | cut -d" " -f1); } >expected &&
 	test_cmp expected actual &&
-	test -n "$(sql "SELECT Imported FROM device_update_image")"
+	test -n "$(sql "SELECT \"Imported\" FROM device_update_image")"
 '
 
 test_expect_success 'Get-CsDeviceUpdateRule | Approve-CsDeviceUpdateRule: pending becomes approved' '
@@ -90,7 +90,7 @@ test_expect_success 'a package of two images: a new rule for CX500, a new pendin
 	printf "CX500 $V1\nCX600 $V2\n" >expected && test_cmp expected actual &&
 	rules >actual && printf "CX500 |$V1|\nCX600 $V1|$V2|\n" >expected && test_cmp expected actual &&
 	test "$(rule_id CX600)" = "$id" &&
-	sql "SELECT Identity FROM device_update_image ORDER BY 1" >actual &&
+	sql "SELECT \"Identity\" FROM device_update_image ORDER BY 1" >actual &&
 	printf "UCPhone/Polycom/CX500/Rev-1/ENU/$V1\nUCPhone/Polycom/CX600/Rev-1/ENU/$V1\nUCPhone/Polycom/CX600/Rev-1/ENU/$V2\n" >expected &&
 	test_cmp expected actual
 '

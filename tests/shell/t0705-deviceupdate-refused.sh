@@ -11,7 +11,7 @@ export UCSH_POOL_FQDN
 for tool in gcab sqlite3 perl; do
 	command -v $tool >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
 done
-IMAGES=$TEST_DIR/store/images
+IMAGES=$STATE_DIR/images
 IMG=UCPhone/Polycom/CX600/Rev-1/ENU/4.0.7577.4400
 BS='\'
 
@@ -32,8 +32,8 @@ patch() {
 # nothing of any refused import is anywhere: no file, no image, no rule
 nothing_written() {
 	test ! -e "$IMAGES" &&
-	test "$(sqlite3 "$TEST_DIR/store/ucsh.db" "SELECT count(*) FROM device_update_image")" = 0 &&
-	test "$(sqlite3 "$TEST_DIR/store/ucsh.db" "SELECT count(*) FROM device_update_rule")" = 0
+	test "$(store_sql "SELECT count(*) FROM device_update_image")" = 0 &&
+	test "$(store_sql "SELECT count(*) FROM device_update_rule")" = 0
 }
 # refused CAB MESSAGE [parameters]: the import fails with MESSAGE, writing nothing
 refused() {

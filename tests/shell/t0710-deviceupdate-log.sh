@@ -3,11 +3,11 @@
 # writes, put in here with sqlite3), oldest first, by MAC address in any
 # spelling and by time.
 . "$(dirname "$0")/test-lib.sh"
-command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 is not installed"; exit 0; }
+have_store_sql || { echo "1..0 # SKIP sqlite3 is not installed"; exit 0; }
 
 $UCSH -c 'Get-CsDeviceUpdateLog' >/dev/null # creates the store
-sqlite3 "$TEST_DIR/store/ucsh.db" "INSERT INTO device_update_log
-	(Identity, MacAddress, FileName, FileType, Size, Received, Path) VALUES
+store_sql "INSERT INTO device_update_log
+	(\"Identity\", \"MacAddress\", \"FileName\", \"FileType\", \"Size\", \"Received\", \"Path\") VALUES
 	('00-04-F2-AB-CD-EF/2', '00-04-F2-AB-CD-EF', 'b.clg', 'CELog', 200, '2026-11-26T11:00:00Z', 'logs/b.clg'),
 	('00-04-F2-00-00-01/1', '00-04-F2-00-00-01', 'c.dmp', 'Watson', 300, '2026-11-25T09:00:00Z', 'logs/c.dmp'),
 	('00-04-F2-AB-CD-EF/1', '00-04-F2-AB-CD-EF', 'a.clg', 'CELog', 100, '2026-11-26T10:00:00Z', 'logs/a.clg')" || exit 1

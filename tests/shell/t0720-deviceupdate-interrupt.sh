@@ -11,7 +11,7 @@ export UCSH_POOL_FQDN
 for tool in gcab sqlite3 flock sha256sum; do
 	command -v $tool >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
 done
-IMAGES=$TEST_DIR/store/images
+IMAGES=$STATE_DIR/images
 V1=4.0.7577.4400 V2=4.0.7577.4420
 # the lock holder of the last case stops when this file goes
 trap 'rm -f "$TEST_DIR/hold"' EXIT
@@ -26,24 +26,22 @@ pack() {
 	(cd "$2" && gcab -c -z "$TEST_DIR/$1" $(find UCPhone -type f | sort))
 }
 sql() {
-	sqlite3 "$TEST_DIR/store/ucsh.db" "$1"
+	store_sql "$1"
 }
 rules() {
 	$UCSH -c 'Get-CsDeviceUpdateRule | Sort-Object Model | ForEach-Object { $_.Model + " " + $_.ApprovedVersion + "|" + $_.PendingVersion + "|" + $_.RestoreVersion }'
 }
 # The invariant the web service relies on.
 consistent() {
-	missing=$(sql "SELECT Identity, ver FROM (
-		SELECT Identity, UpdateType||'/'||Brand||'/'||Model||'/'||Revision||'/'||Locale AS kind,
-		       ApprovedVersion AS ver FROM device_update_rule
-		UNION ALL SELECT Identity, UpdateType||'/'||Brand||'/'||Model||'/'||Revision||'/'||Locale,
-		       PendingVersion FROM device_update_rule
-		UNION ALL SELECT Identity, UpdateType||'/'||Brand||'/'||Model||'/'||Revision||'/'||Locale,
-		       RestoreVersion FROM device_update_rule)
-		WHERE ver IS NOT NULL AND kind||'/'||ver NOT IN (SELECT Identity FROM device_update_image)") &&
+	k="\"UpdateType\"||'/'||\"Brand\"||'/'||\"Model\"||'/'||\"Revision\"||'/'||\"Locale\""
+	missing=$(sql "SELECT id, ver FROM (
+		SELECT \"Identity\" AS id, $k AS kind, \"ApprovedVersion\" AS ver FROM device_update_rule
+		UNION ALL SELECT \"Identity\", $k, \"PendingVersion\" FROM device_update_rule
+		UNION ALL SELECT \"Identity\", $k, \"RestoreVersion\" FROM device_update_rule) AS r
+		WHERE ver IS NOT NULL AND kind||'/'||ver NOT IN (SELECT \"Identity\" FROM device_update_image)") &&
 	{ [ -z "$missing" ] || { echo "rules without their image: $missing"; return 1; }; } &&
-	sql "SELECT i.Identity||'/'||(j.value ->> '$.Path'), j.value ->> '$.Sha256'
-	     FROM device_update_image i, json_each(i.Files) j" >listed &&
+	sql "SELECT i.\"Identity\"||'/'||$(sql_elem_field Path), $(sql_elem_field Sha256)
+	     FROM device_update_image i, $(sql_json_each i Files)" >listed &&
 	test -s listed &&
 	while IFS='|' read -r path sum; do
 		echo "$sum  $IMAGES/$path"

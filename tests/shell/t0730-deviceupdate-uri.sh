@@ -7,7 +7,7 @@
 . "$(dirname "$0")/test-lib.sh"
 . "$UCSH_SRC_DIR/tests/integration/registrar-lib.sh"
 need gcab sqlite3 openssl ss sha256sum
-IMAGES=$TEST_DIR/store/images
+IMAGES=$STATE_DIR/images
 V1=4.0.7577.4400
 SERVER_PID=
 trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null' EXIT
@@ -25,7 +25,7 @@ wait_until 'test -s server.pid && port_busy '$SPARE_PORT || { cat server.log; ex
 SERVER_PID=$(cat server.pid)
 
 sql() {
-	sqlite3 "$TEST_DIR/store/ucsh.db" "$1"
+	store_sql "$1"
 }
 nothing_imported() {
 	test "$(sql "SELECT count(*) FROM device_update_image")" = 0 &&

@@ -31,6 +31,7 @@ UCSH_STORE=sqlite://$TEST_DIR/store/ucsh.db
 # for a PostgreSQL store, in the runtime and data directories.
 UCSHD_SOCK=$TEST_DIR/store/ucshd.sock
 PKI_DIR=$TEST_DIR/store/pki
+STATE_DIR=$TEST_DIR/store # what ucshd keeps beside the store: images/, logs/, pki/
 export HOME XDG_DATA_HOME XDG_STATE_HOME XDG_CONFIG_HOME UCSH_STORE
 unset NO_COLOR COLUMNS XDG_RUNTIME_DIR
 mkdir -p "$HOME"
@@ -57,6 +58,7 @@ if [ "$UCSH_TEST_BACKEND" = postgresql ]; then
 	export XDG_RUNTIME_DIR
 	UCSHD_SOCK=$XDG_RUNTIME_DIR/ucshd.sock
 	PKI_DIR=$XDG_DATA_HOME/ucsh/pki
+	STATE_DIR=$XDG_DATA_HOME/ucsh
 fi
 
 # store_sql SQL: read (or poke) the store behind ucsh's back, for checks of
@@ -84,6 +86,16 @@ have_store_sql() {
 sql_json_field() {
 	if test_on_sqlite; then echo "json_extract(\"$1\", '\$.\"$2\"')"
 	else echo "(\"$1\"::json ->> '$2')"; fi
+}
+# The elements of a JSON array column as a FROM item named j (ALIAS COL),
+# and the field KEY of such an element.
+sql_json_each() {
+	if test_on_sqlite; then echo "json_each($1.\"$2\") j"
+	else echo "json_array_elements($1.\"$2\"::json) j"; fi
+}
+sql_elem_field() {
+	if test_on_sqlite; then echo "(j.value ->> '\$.$1')"
+	else echo "(j ->> '$1')"; fi
 }
 sql_json_keys() {
 	if test_on_sqlite; then echo "(SELECT group_concat(key) FROM json_each(\"$1\"))"
