@@ -5,9 +5,9 @@
  * parser), and the RFC 4475 torture messages, one TAP line each, checked
  * against what the RFC says a registrar should do with them.
  *
- * The torture messages are read from $UCSH_SRC_DIR/../shared/data/rfc4475
- * (or $UCSH_RFC4475_DIR) and verified against its SHA256SUMS first; when
- * the directory is missing the suite reports one TAP skip with the reason.
+ * The torture messages are read from $UCSH_SRC_DIR/tests/data/rfc4475 (or
+ * $UCSH_RFC4475_DIR) and verified against its SHA256SUMS first; when the
+ * directory is missing the suite reports one TAP skip with the reason.
  */
 #include "config.h"
 
@@ -815,9 +815,9 @@ static void find_rfc4475(void)
 	if (dir)
 		snprintf(rfc_dir, sizeof(rfc_dir), "%s", dir);
 	else if (src)
-		snprintf(rfc_dir, sizeof(rfc_dir), "%s/../shared/data/rfc4475", src);
+		snprintf(rfc_dir, sizeof(rfc_dir), "%s/tests/data/rfc4475", src);
 	else
-		snprintf(rfc_dir, sizeof(rfc_dir), "../shared/data/rfc4475");
+		snprintf(rfc_dir, sizeof(rfc_dir), "tests/data/rfc4475");
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/SHA256SUMS", rfc_dir);
 	FILE *fp = stat(rfc_dir, &st) == 0 ? fopen(path, "r") : NULL;
