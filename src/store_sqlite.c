@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "store_backend.h"
+#include "store_sql.h"
 
 #include <ctype.h>
 #include <sqlite3.h>
@@ -233,46 +234,12 @@ static int sq_integer(struct store *st, const char *sql, long long *out, struct 
 
 /* ---- Building SQL ----------------------------------------------------- */
 
-static void sb_ident(struct strbuf *sb, const char *name)
-{
-	if (!strchr(name, '"')) { /* always, for the names in the schema table */
-		/* not sb_addf: this runs for every column of every row written */
-		sb_addc(sb, '"');
-		sb_adds(sb, name);
-		sb_addc(sb, '"');
-		return;
-	}
-	sb_addc(sb, '"');
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			sb_addc(sb, '"');
-		sb_addc(sb, *p);
-	}
-	sb_addc(sb, '"');
-}
-
-static void sb_literal(struct strbuf *sb, const char *s)
-{
-	sb_addc(sb, '\'');
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'')
-			sb_addc(sb, '\'');
-		sb_addc(sb, *p);
-	}
-	sb_addc(sb, '\'');
-}
-
-static bool is_text_type(enum store_type t)
-{
-	return t == STORE_TEXT || t == STORE_VERSION || t == STORE_TIMESTAMP || t == STORE_JSON;
-}
-
 static void sb_columns(struct strbuf *sb, const struct store_kind *k)
 {
 	for (size_t i = 0; i < k->ncolumns; i++) {
 		if (i)
 			sb_addc(sb, ',');
-		sb_ident(sb, k->columns[i].name);
+		sql_ident(sb, k->columns[i].name);
 	}
 }
 
@@ -302,17 +269,6 @@ static void sb_compare(struct strbuf *sb, const char *expr, enum store_op op,
 	}
 }
 
-static enum store_op positive(enum store_op op, bool *negated)
-{
-	*negated = true;
-	switch (op) {
-	case STORE_OP_NE: return STORE_OP_EQ;
-	case STORE_OP_NOTLIKE: return STORE_OP_LIKE;
-	case STORE_OP_NOTIN: return STORE_OP_IN;
-	default: *negated = false; return op;
-	}
-}
-
 /*
  * A leaf. Negative operators also match null, as PowerShell's -ne does. On a
  * json column the test applies to the elements: some element for positive
@@ -321,9 +277,9 @@ static enum store_op positive(enum store_op op, bool *negated)
 static void sb_leaf(struct strbuf *sb, const struct store_cond *c)
 {
 	struct strbuf col = STRBUF_INIT;
-	sb_ident(&col, c->col->name);
+	sql_ident(&col, c->col->name);
 	bool negated;
-	enum store_op op = positive(c->op, &negated);
+	enum store_op op = sql_positive(c->op, &negated);
 	if (op == STORE_OP_EQ && c->nvals == 1 && c->vals[0].null) {
 		sb_addf(sb, "%s IS %sNULL", sb_str(&col), negated ? "NOT " : "");
 	} else if (c->col->type == STORE_JSON) {
@@ -333,7 +289,7 @@ static void sb_leaf(struct strbuf *sb, const struct store_cond *c)
 		sb_addc(sb, ')');
 	} else {
 		char expr[96];
-		if (op == STORE_OP_LIKE && !is_text_type(c->col->type))
+		if (op == STORE_OP_LIKE && !sql_is_text_type(c->col->type))
 			snprintf(expr, sizeof(expr), "CAST(%s AS TEXT)", sb_str(&col));
 		else
 			snprintf(expr, sizeof(expr), "%s", sb_str(&col));
@@ -384,7 +340,7 @@ static void sb_select_tail(struct strbuf *sb, const struct store_select *sel, bo
 		sb_adds(sb, " ORDER BY ");
 		if (sel->sort >= 0) {
 			const struct store_column *c = &sel->kind->columns[sel->sort];
-			sb_ident(sb, c->name);
+			sql_ident(sb, c->name);
 			if (c->type == STORE_VERSION)
 				sb_adds(sb, " COLLATE UCSH_VERSION");
 			sb_adds(sb, sel->descending ? " DESC, " : ", ");
@@ -454,29 +410,9 @@ static int bind_row(sqlite3_stmt *s, int *idx, const struct store_row *row)
 
 /* ---- Schema: DDL from the schema table -------------------------------- */
 
-static int since(int v)
-{
-	return v > 0 ? v : 1;
-}
-
-static void ddl_default(struct strbuf *sb, const struct store_column *c)
-{
-	sb_adds(sb, " DEFAULT ");
-	if (c->type == STORE_BOOLEAN)
-		sb_adds(sb, strcasecmp(c->dflt, "true") == 0 ? "1" : "0");
-	else if ((c->type == STORE_INTEGER || c->type == STORE_REAL) &&
-		 strspn(c->dflt, "0123456789.-") == strlen(c->dflt))
-		sb_adds(sb, c->dflt);
-	else
-		sb_literal(sb, c->dflt);
-}
-
 static void ddl_column(struct strbuf *sb, const struct store_column *c)
 {
-	static const char *const on_delete[] = {
-		[STORE_RESTRICT] = "RESTRICT", [STORE_CASCADE] = "CASCADE", [STORE_SET_NULL] = "SET NULL",
-	};
-	sb_ident(sb, c->name);
+	sql_ident(sb, c->name);
 	if (c->flags & STORE_AUTO) {
 		sb_adds(sb, " INTEGER PRIMARY KEY");
 		return;
@@ -492,42 +428,18 @@ static void ddl_column(struct strbuf *sb, const struct store_column *c)
 	if (c->flags & (STORE_KEY | STORE_REQUIRED))
 		sb_adds(sb, " NOT NULL");
 	if (c->dflt)
-		ddl_default(sb, c);
-	const struct store_kind *parent = store_kind_find(c->ref);
-	if (parent) {
-		sb_adds(sb, " REFERENCES ");
-		sb_ident(sb, parent->table);
-		sb_addc(sb, '(');
-		sb_ident(sb, parent->columns[0].name);
-		sb_addf(sb, ") ON DELETE %s ON UPDATE CASCADE", on_delete[c->on_delete]);
-	}
-}
-
-static void ddl_index(struct strbuf *sb, const struct store_kind *k, const struct store_column *c)
-{
-	bool unique = (c->flags & (STORE_KEY | STORE_UNIQUE)) != 0;
-	if ((c->flags & STORE_AUTO) || !(unique || (c->flags & STORE_INDEXED) || c->ref))
-		return;
-	sb_addf(sb, "CREATE %sINDEX ", unique ? "UNIQUE " : "");
-	struct strbuf name = STRBUF_INIT;
-	sb_addf(&name, "idx_%s_%s", k->table, c->flags & STORE_KEY ? "key" : c->name);
-	sb_ident(sb, sb_str(&name));
-	sb_free(&name);
-	sb_adds(sb, " ON ");
-	sb_ident(sb, k->table);
-	sb_addc(sb, '(');
-	sb_ident(sb, c->name);
-	sb_adds(sb, ");\n");
+		sql_default(sb, c);
+	sql_references(sb, c);
 }
 
 static void ddl_table(struct strbuf *sb, const struct store_kind *k, int v)
 {
 	sb_adds(sb, "CREATE TABLE ");
-	sb_ident(sb, k->table);
+	sql_ident(sb, k->table);
 	sb_adds(sb, " (");
 	bool first = true;
 	for (size_t i = 0; i < k->ncolumns; i++) {
-		if (since(k->columns[i].since) > v)
+		if (sql_since(k->columns[i].since) > v)
 			continue;
 		sb_adds(sb, first ? "\n  " : ",\n  ");
 		ddl_column(sb, &k->columns[i]);
@@ -535,8 +447,8 @@ static void ddl_table(struct strbuf *sb, const struct store_kind *k, int v)
 	}
 	sb_adds(sb, "\n);\n");
 	for (size_t i = 0; i < k->ncolumns; i++)
-		if (since(k->columns[i].since) <= v)
-			ddl_index(sb, k, &k->columns[i]);
+		if (sql_since(k->columns[i].since) <= v)
+			sql_index(sb, k, &k->columns[i]);
 }
 
 /* k's key mirrors owner's: follow its deletes and renames. */
@@ -545,15 +457,15 @@ static void ddl_owner_triggers(struct strbuf *sb, const struct store_kind *k,
 {
 	const char *kk = k->columns[0].name, *ok = o->columns[0].name;
 	sb_addf(sb, "CREATE TRIGGER \"%s_%s_delete\" AFTER DELETE ON ", o->table, k->table);
-	sb_ident(sb, o->table);
+	sql_ident(sb, o->table);
 	sb_adds(sb, " BEGIN DELETE FROM ");
-	sb_ident(sb, k->table);
+	sql_ident(sb, k->table);
 	sb_addf(sb, " WHERE \"%s\" = OLD.\"%s\"; END;\n", kk, ok);
 	sb_addf(sb, "CREATE TRIGGER \"%s_%s_rename\" AFTER UPDATE OF \"%s\" ON ", o->table, k->table,
 		ok);
-	sb_ident(sb, o->table);
+	sql_ident(sb, o->table);
 	sb_addf(sb, " WHEN OLD.\"%s\" IS NOT NEW.\"%s\" BEGIN UPDATE ", ok, ok);
-	sb_ident(sb, k->table);
+	sql_ident(sb, k->table);
 	sb_addf(sb, " SET \"%s\" = NEW.\"%s\" WHERE \"%s\" = OLD.\"%s\"; END;\n", kk, ok, kk, ok);
 }
 
@@ -567,24 +479,24 @@ static void ddl_version(struct strbuf *sb, int v)
 			    "seq INTEGER NOT NULL);\n");
 	for (size_t i = 0; i < store_kind_count(); i++) {
 		const struct store_kind *k = store_kind_at(i);
-		if (since(k->since) == v) {
+		if (sql_since(k->since) == v) {
 			ddl_table(sb, k, v);
-		} else if (since(k->since) < v) {
+		} else if (sql_since(k->since) < v) {
 			for (size_t j = 0; j < k->ncolumns; j++) {
-				if (since(k->columns[j].since) != v)
+				if (sql_since(k->columns[j].since) != v)
 					continue;
 				sb_adds(sb, "ALTER TABLE ");
-				sb_ident(sb, k->table);
+				sql_ident(sb, k->table);
 				sb_adds(sb, " ADD COLUMN ");
 				ddl_column(sb, &k->columns[j]);
 				sb_adds(sb, ";\n");
-				ddl_index(sb, k, &k->columns[j]);
+				sql_index(sb, k, &k->columns[j]);
 			}
 		}
 		for (const char *const *o = k->owners; o && *o; o++) {
 			const struct store_kind *owner = store_kind_find(*o);
-			int when = since(k->since) > since(owner->since) ? since(k->since)
-									 : since(owner->since);
+			int when = sql_since(k->since) > sql_since(owner->since) ? sql_since(k->since)
+									 : sql_since(owner->since);
 			if (when == v)
 				ddl_owner_triggers(sb, k, owner);
 		}
@@ -871,7 +783,7 @@ static void sb_insert(struct strbuf *sb, const struct store_row *row, bool upser
 {
 	const struct store_kind *k = row->kind;
 	sb_adds(sb, "INSERT INTO ");
-	sb_ident(sb, k->table);
+	sql_ident(sb, k->table);
 	if (row->mask == 0) {
 		sb_adds(sb, " DEFAULT VALUES");
 		return;
@@ -882,7 +794,7 @@ static void sb_insert(struct strbuf *sb, const struct store_row *row, bool upser
 		if (!(row->mask & (1ull << i)))
 			continue;
 		sb_adds(sb, n++ ? "," : "");
-		sb_ident(sb, k->columns[i].name);
+		sql_ident(sb, k->columns[i].name);
 	}
 	sb_adds(sb, ") VALUES (");
 	for (int i = 0; i < n; i++)
@@ -891,7 +803,7 @@ static void sb_insert(struct strbuf *sb, const struct store_row *row, bool upser
 	if (!upsert || !(row->mask & 1))
 		return;
 	sb_adds(sb, " ON CONFLICT (");
-	sb_ident(sb, k->columns[0].name);
+	sql_ident(sb, k->columns[0].name);
 	if (row->mask == 1) {
 		sb_adds(sb, ") DO NOTHING");
 		return;
@@ -902,9 +814,9 @@ static void sb_insert(struct strbuf *sb, const struct store_row *row, bool upser
 		if (!(row->mask & (1ull << i)))
 			continue;
 		sb_adds(sb, n++ ? ", " : "");
-		sb_ident(sb, k->columns[i].name);
+		sql_ident(sb, k->columns[i].name);
 		sb_adds(sb, " = excluded.");
-		sb_ident(sb, k->columns[i].name);
+		sql_ident(sb, k->columns[i].name);
 	}
 }
 
@@ -935,13 +847,13 @@ static int sq_update(struct store *st, const struct store_select *sel, const str
 		return -1;
 	sb_reset(&sq->sql);
 	sb_adds(&sq->sql, "UPDATE ");
-	sb_ident(&sq->sql, k->table);
+	sql_ident(&sq->sql, k->table);
 	sb_adds(&sq->sql, " SET ");
 	for (size_t i = 0; i < k->ncolumns; i++) {
 		if (!(row->mask & (1ull << i)))
 			continue;
 		sb_adds(&sq->sql, cols++ ? ", " : "");
-		sb_ident(&sq->sql, k->columns[i].name);
+		sql_ident(&sq->sql, k->columns[i].name);
 		sb_adds(&sq->sql, " = ?");
 	}
 	sb_select_tail(&sq->sql, sel, false);
@@ -962,7 +874,7 @@ static int sq_remove(struct store *st, const struct store_select *sel, long long
 		return -1;
 	sb_reset(&sq->sql);
 	sb_adds(&sq->sql, "DELETE FROM ");
-	sb_ident(&sq->sql, sel->kind->table);
+	sql_ident(&sq->sql, sel->kind->table);
 	sb_select_tail(&sq->sql, sel, false);
 	if (stmt_get(st, sb_str(&sq->sql), &h, sel->kind, err) < 0)
 		return -1;
@@ -980,7 +892,7 @@ static int sq_count(struct store *st, const struct store_select *sel, long long 
 	int idx = 1;
 	sb_reset(&sq->sql);
 	sb_adds(&sq->sql, "SELECT count(*) FROM ");
-	sb_ident(&sq->sql, sel->kind->table);
+	sql_ident(&sq->sql, sel->kind->table);
 	sb_select_tail(&sq->sql, sel, false);
 	if (stmt_get(st, sb_str(&sq->sql), &h, sel->kind, err) < 0)
 		return -1;
@@ -1005,7 +917,7 @@ static int sq_query(struct store *st, const struct store_select *sel, void **imp
 	sb_adds(&sq->sql, "SELECT ");
 	sb_columns(&sq->sql, sel->kind);
 	sb_adds(&sq->sql, " FROM ");
-	sb_ident(&sq->sql, sel->kind->table);
+	sql_ident(&sq->sql, sel->kind->table);
 	sb_select_tail(&sq->sql, sel, true);
 	if (stmt_get(st, sb_str(&sq->sql), &c->h, sel->kind, err) < 0) {
 		free(c);
