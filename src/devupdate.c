@@ -477,27 +477,26 @@ static size_t offered_files(struct web_site *site, const json_t *rule, const cha
 {
 	char *id = image_id(rule, version), *lid = lower_dup(id);
 	const json_t *img = json_object_get(site->sh->images, lid);
-	size_t i, n = 0;
+	size_t i, n = 0, at[16];
 	json_t *f;
 	if (!img)
 		log_warning("device update: rule %s offers %s, but no image %s was imported",
 			    str_of(rule, "Identity"), version, id);
 	json_array_foreach(json_object_get(img, "Files"), i, f) {
-		if (n == max)
+		if (n == max || n == UCSH_ARRAY_LEN(at))
 			break;
 		out[n].size = int_of(f, "Size", 0);
 		out[n].sha256 = str_of(f, "Sha256") ? str_of(f, "Sha256") : "";
-		out[n].url = NULL;
-		size_t at = urls->len;
+		at[n] = urls->len; /* an offset: urls moves while it grows */
 		files_base(site, urls);
 		url_path_add(urls, str_of(img, "Identity"));
 		sb_addc(urls, '/');
 		url_path_add(urls, str_of(f, "Path") ? str_of(f, "Path") : "");
 		sb_addc(urls, '\0');
-		out[n++].url = (const char *)(uintptr_t)at; /* an offset until urls stops growing */
+		n++;
 	}
 	for (i = 0; i < n; i++)
-		out[i].url = sb_str(urls) + (uintptr_t)out[i].url;
+		out[i].url = sb_str(urls) + at[i];
 	free(lid);
 	free(id);
 	return n;

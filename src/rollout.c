@@ -177,7 +177,7 @@ static bool target_kept(struct store *st, const json_t *ro, const char *mac)
 /* A wave begins: the inventory's matching phones of its share become
  * targets; those already running the version count as succeeded. */
 static int wave_start(struct store *st, const json_t *ro, const json_t *rule, long w,
-		      const char *now, struct ucsh_err *err)
+		      struct ucsh_err *err)
 {
 	struct store_cursor *cur;
 	json_t *phone, *filter = json_pack("[{s:s, s:s, s:O}]", "Property", "Model", "Op", "eq",
@@ -203,13 +203,12 @@ static int wave_start(struct store *st, const json_t *ro, const json_t *rule, lo
 		json_decref(phone);
 	}
 	store_cursor_free(cur);
-	(void)now;
 	return rc < 0 ? -1 : 0;
 }
 
 /* Settle the outcome of one target of the current wave. */
-static int target_settle(struct store *st, const json_t *t, bool over, const char *now,
-			 struct wave_count *n, struct ucsh_err *err)
+static int target_settle(struct store *st, const json_t *t, bool over, struct wave_count *n,
+			 struct ucsh_err *err)
 {
 	const char *outcome = str_of(t, "Outcome");
 	json_t *ch = NULL, *phone = NULL;
@@ -226,7 +225,6 @@ static int target_settle(struct store *st, const json_t *t, bool over, const cha
 	json_decref(phone);
 	int rc = ch ? store_update(st, "DeviceRolloutTarget", str_of(t, "Identity"), ch, err) : 0;
 	json_decref(ch);
-	(void)now;
 	n->targets++;
 	if (str_ieq(outcome, "Succeeded"))
 		n->succeeded++;
@@ -237,7 +235,7 @@ static int target_settle(struct store *st, const json_t *t, bool over, const cha
 	return rc < 0 ? -1 : 0;
 }
 
-static int wave_count(struct store *st, const json_t *ro, long w, bool over, const char *now,
+static int wave_count(struct store *st, const json_t *ro, long w, bool over,
 		      struct wave_count *n, struct ucsh_err *err)
 {
 	struct store_cursor *cur;
@@ -248,7 +246,7 @@ static int wave_count(struct store *st, const json_t *ro, long w, bool over, con
 	json_decref(filter);
 	memset(n, 0, sizeof(*n));
 	while (rc == 0 && (rc = store_cursor_next(cur, &t, err)) == 1) {
-		rc = target_settle(st, t, over, now, n, err);
+		rc = target_settle(st, t, over, n, err);
 		json_decref(t);
 	}
 	store_cursor_free(cur);
@@ -326,14 +324,14 @@ static int tick_one(struct store *st, const json_t *ro, time_t now, struct ucsh_
 			       progress_with(ro, w, &(struct wave_count){ 0 },
 					     "the rule's approved version changed"));
 	} else if (!str_of(ro, "WaveStarted")) {
-		rc = wave_start(st, ro, rule, w, ts, err);
+		rc = wave_start(st, ro, rule, w, err);
 		ch = json_pack("{s:s}", "WaveStarted", ts);
 		log_notice("rollout %s: wave %ld (%g%%) begins", id, w + 1, wave_percent(ro, w));
 	} else {
 		struct wave_count n;
 		bool over = now >= time_of(ro, "WaveStarted") +
 					   (time_t)json_integer_value(json_object_get(ro, "WaveInterval"));
-		rc = wave_count(st, ro, w, over, ts, &n, err);
+		rc = wave_count(st, ro, w, over, &n, err);
 		ch = rc ? NULL : rollout_next(ro, w, &n, over, reason);
 		if (!ch)
 			ch = json_object();
