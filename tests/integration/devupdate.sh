@@ -255,6 +255,16 @@ test_expect_success 'slow clients are cut off, connections are bounded, the serv
 	$UCSH -o json -c "Get-CsService DeviceUpdateInternal" >svc.json && test_grep "\"Timeouts\": [1-9]" svc.json
 '
 
+test_expect_success 'Stop-CsService and Start-CsService close and reopen a site' '
+	$UCSH -c "Stop-CsService DeviceUpdateExternal -Force" &&
+	test "$($UCSH -c "(Get-CsService DeviceUpdateExternal).State")" = Stopped &&
+	test_must_fail curl -s -o /dev/null $EXT/ucdevice.upx &&
+	test "$(post_check $INT "$(check_body $MAC2 $V0)")" = 200 &&
+	$UCSH -c "Start-CsService DeviceUpdateExternal" &&
+	test "$($UCSH -c "(Get-CsService DeviceUpdateExternal).State")" = Running &&
+	test "$(post_check $EXT "$(check_body $MAC2 $V0)")" = 401
+'
+
 test_expect_success 'ucshd shut down cleanly, ASan found nothing' '
 	stop_ucshd TERM
 '

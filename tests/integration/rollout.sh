@@ -115,9 +115,14 @@ test_expect_success 'Get-CsDeviceRollout -PerWave shows each wave' '
 	test_grep "^\"Rollout-one\",\"2\",\"100\",\"Done\"" waves
 '
 
-test_expect_success 'resume runs the wave again; stop ends it and keeps the phones held' '
+test_expect_success 'resume runs the wave again; suspend pauses it; stop ends it and keeps the phones held' '
 	$UCSH -c "Resume-CsDeviceRollout Rollout-two" && test "$(status Rollout-two)" = Running &&
 	test_must_fail $UCSH -c "Resume-CsDeviceRollout Rollout-two" 2>err && test_grep "is Running" err &&
+	$UCSH -c "Get-CsDeviceRollout Rollout-two | Suspend-CsDeviceRollout" &&
+	test "$(status Rollout-two)" = Suspended &&
+	$UCSH -c "(Get-CsDeviceRollout Rollout-two).Reason" >reason && test_grep "suspended by an administrator" reason &&
+	m=$(members Rollout-two 50 | head -n 1) && wait_until "sim $m check | grep -q \"^none\$\"" 50 &&
+	test_must_fail $UCSH -c "Suspend-CsDeviceRollout Rollout-two" 2>err && test_grep "is Suspended" err &&
 	$UCSH -c "Stop-CsDeviceRollout Rollout-two -Force" && test "$(status Rollout-two)" = Stopped &&
 	wait_until "sim 01 check | grep -q \"^none\$\"" 50 &&
 	for n in $PHONES; do sim $n check >out && test_grep -q "^none$" out || return 1; done

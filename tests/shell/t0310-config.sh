@@ -282,7 +282,11 @@ test_expect_success 'Remove-* removes site and per-user settings, never Global' 
 	$UCSH -c "Remove-CsPinPolicy site:Redmond -Force; Remove-CsPinPolicy Lobby -Force; Remove-CsDeviceUpdateConfiguration site:Redmond -Force; Get-CsPinPolicy | Select-Object -ExpandProperty Identity; Get-CsDeviceUpdateConfiguration | Select-Object -ExpandProperty Identity" >actual &&
 	printf "Global\nGlobal\n" >expected && test_cmp expected actual &&
 	test_expect_code 1 $UCSH -c "Remove-CsUCPhoneConfiguration site:Redmond -Force" 2>err &&
-	test_grep "no UC phone configuration .site:Redmond. was found" err
+	test_grep "no UC phone configuration .site:Redmond. was found" err &&
+	$UCSH -c "New-CsRegistrarConfiguration site:Redmond -MaxEndpointsPerUser 2 | Out-Null; Remove-CsRegistrarConfiguration site:Redmond -Force; Get-CsRegistrarConfiguration | Select-Object -ExpandProperty Identity" >actual &&
+	echo Global >expected && test_cmp expected actual &&
+	test_expect_code 1 $UCSH -c "Remove-CsRegistrarConfiguration Global -Force" 2>err &&
+	test_grep "Global" err
 '
 
 test_done
