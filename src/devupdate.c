@@ -65,6 +65,7 @@ struct web_shared {
 	struct event *tick_ev;    /* the rollouts' periodic step */
 	unsigned long long upload_bytes; /* bodies of log uploads in memory now */
 	unsigned long long generation;   /* bumped whenever what answers depend on changes */
+	json_t *pool_seen;        /* the pool the answers were rendered for */
 };
 
 struct web_counters {
@@ -1140,6 +1141,7 @@ static void shared_put(struct web_shared *sh)
 	json_decref(sh->phones);
 	json_decref(sh->written);
 	json_decref(sh->failures);
+	json_decref(sh->pool_seen);
 	update_parser_free(sh->parser);
 	if (sh->flush_ev)
 		event_free(sh->flush_ev);
@@ -1246,7 +1248,12 @@ static void site_reload(struct service *svc)
 	if (!site || !site->sh)
 		return;
 	cache_refresh(site->sh);
-	site->sh->generation++; /* the pool's names and ports are in the answers */
+	if (!json_equal(site->sh->pool_seen, site->sh->d->pool)) {
+		/* the pool's names and ports are in the answers */
+		json_decref(site->sh->pool_seen);
+		site->sh->pool_seen = json_deep_copy(site->sh->d->pool);
+		site->sh->generation++;
+	}
 	signin_refresh(&site->sh->signin);
 	/* a renewed or reassigned certificate: the daemon refreshed the
 	 * certificates before this reload; new connections get it */
