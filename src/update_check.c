@@ -3,6 +3,7 @@
 
 #include "update_check.h"
 
+#include <ctype.h>
 #include <expat.h>
 #include <openssl/rand.h>
 #include <stdarg.h>
@@ -31,6 +32,8 @@ struct update_parser {
 	size_t len[F_COUNT];
 	struct ucsh_err *err;
 	bool failed;
+	bool no_quick;        /* every body through Expat (tests compare both) */
+	bool last_quick;      /* whether the last body took the quick path */
 };
 
 static void fail(struct update_parser *p, const char *fmt, ...)
@@ -191,11 +194,135 @@ static int fill(struct update_parser *p, struct update_request *out, struct ucsh
 	memcpy(out->mac, mac, sizeof(mac));
 	char *dst[F_COUNT] = { NULL, out->serial, out->update_type, out->brand, out->model,
 			       out->revision, out->locale, out->version, out->user };
-	for (int f = 1; f < F_COUNT; f++)
-		memcpy(dst[f], field_text(p, f), strlen(p->text[f]) + 1);
+	for (int f = 1; f < F_COUNT; f++) {
+		/* trimmed first: strlen in the same call could see the text of an
+		 * earlier request beyond this one's end */
+		const char *text = field_text(p, f);
+		memcpy(dst[f], text, strlen(text) + 1);
+	}
 	if (!out->update_type[0])
 		strcpy(out->update_type, "UCPhone");
 	return 0;
+}
+
+/* ---- The quick path ------------------------------------------------------- */
+
+/*
+ * Phones send the same plain form every time: an optional XML declaration,
+ * <UpdateRequest> and one level of <Name>text</Name>, ASCII, no entities,
+ * attributes, comments, ']' or CR. Expat's setup per document costs more than
+ * the rest of an update check, so that form is read here; anything else
+ * (and anything wrong) goes to Expat, whose answer is the reference: what
+ * this accepts, Expat accepts with the same values (fuzz_update_check
+ * checks both on every input).
+ */
+struct scan {
+	const char *s, *end;
+};
+
+static void scan_space(struct scan *sc)
+{
+	while (sc->s < sc->end && (*sc->s == ' ' || *sc->s == '\t' || *sc->s == '\n'))
+		sc->s++;
+}
+
+static bool scan_lit(struct scan *sc, const char *lit)
+{
+	size_t n = strlen(lit);
+	if ((size_t)(sc->end - sc->s) < n || memcmp(sc->s, lit, n) != 0)
+		return false;
+	sc->s += n;
+	return true;
+}
+
+/* "<Name>" (open) or "</Name>" (close): the name, [A-Za-z][A-Za-z0-9]*. */
+static bool scan_tag(struct scan *sc, bool close, const char **name, size_t *n)
+{
+	if (!scan_lit(sc, close ? "</" : "<"))
+		return false;
+	const char *b = sc->s;
+	while (sc->s < sc->end && (isalpha((unsigned char)*sc->s) ||
+				   (sc->s > b && isdigit((unsigned char)*sc->s))))
+		sc->s++;
+	*name = b;
+	*n = (size_t)(sc->s - b);
+	return *n > 0 && sc->s < sc->end && *sc->s++ == '>';
+}
+
+/* One <Name>text</Name> child; false when it is not of the plain form. */
+static bool scan_child(struct update_parser *p, struct scan *sc)
+{
+	const char *name, *close;
+	size_t n, cn;
+	if (!scan_tag(sc, false, &name, &n))
+		return false;
+	const char *text = sc->s;
+	while (sc->s < sc->end && *sc->s != '<') {
+		unsigned char c = (unsigned char)*sc->s++;
+		if (c == '&' || c == ']' || c >= 0x7f || (c < 0x20 && c != '\t' && c != '\n'))
+			return false;
+	}
+	size_t tn = (size_t)(sc->s - text);
+	if (!scan_tag(sc, true, &close, &cn) || cn != n || memcmp(name, close, n) != 0)
+		return false;
+	for (int f = 0; f < F_COUNT; f++) {
+		if (strlen(field_names[f]) != n || memcmp(field_names[f], name, n) != 0)
+			continue;
+		if (p->seen[f])
+			return false;
+		p->seen[f] = true;
+		p->field = f;
+		p->depth = 2;
+		on_text(p, text, (int)tn);
+		p->field = -1;
+		return !p->failed;
+	}
+	return true; /* an element we do not know: ignored, as by Expat */
+}
+
+static bool quick_parse(struct update_parser *p, const char *body, size_t len)
+{
+	struct scan sc = { body, body + len };
+	const char *name;
+	size_t n;
+	/* the declaration is optional; any other than these goes to Expat */
+	(void)(scan_lit(&sc, "<?xml version=\"1.0\" encoding=\"utf-8\"?>") ||
+	       scan_lit(&sc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>") ||
+	       scan_lit(&sc, "<?xml version=\"1.0\"?>"));
+	scan_space(&sc);
+	if (!scan_lit(&sc, "<UpdateRequest>"))
+		return false;
+	for (;;) {
+		scan_space(&sc);
+		if (sc.end - sc.s >= 2 && sc.s[0] == '<' && sc.s[1] == '/')
+			break;
+		if (!scan_child(p, &sc))
+			return false;
+	}
+	if (!scan_tag(&sc, true, &name, &n) || n != 13 || memcmp(name, "UpdateRequest", 13) != 0)
+		return false;
+	scan_space(&sc);
+	return sc.s == sc.end;
+}
+
+void update_parser_set_quick(struct update_parser *p, bool on)
+{
+	p->no_quick = !on;
+}
+
+bool update_parser_last_quick(const struct update_parser *p)
+{
+	return p->last_quick;
+}
+
+static void parser_clear(struct update_parser *p, struct ucsh_err *err)
+{
+	p->depth = 0;
+	p->field = -1;
+	p->failed = false;
+	p->err = err;
+	memset(p->seen, 0, sizeof(p->seen));
+	memset(p->len, 0, sizeof(p->len));
 }
 
 int update_parser_parse(struct update_parser *p, const char *body, size_t len,
@@ -203,6 +330,11 @@ int update_parser_parse(struct update_parser *p, const char *body, size_t len,
 {
 	if (len > UPDATE_MAX_BODY)
 		return err_set(err, "the body is larger than 16 KiB");
+	parser_clear(p, err);
+	p->last_quick = !p->no_quick && quick_parse(p, body, len);
+	if (p->last_quick)
+		return fill(p, out, err);
+	parser_clear(p, err);
 	XML_ParserReset(p->xp, "UTF-8");
 	/* Expat would draw a new hash salt from getrandom(2) for every
 	 * request; one random salt per parser keeps the protection against
@@ -212,12 +344,6 @@ int update_parser_parse(struct update_parser *p, const char *body, size_t len,
 	XML_SetElementHandler(p->xp, on_start, on_end);
 	XML_SetCharacterDataHandler(p->xp, on_text);
 	XML_SetStartDoctypeDeclHandler(p->xp, on_doctype);
-	p->depth = 0;
-	p->field = -1;
-	p->failed = false;
-	p->err = err;
-	memset(p->seen, 0, sizeof(p->seen));
-	memset(p->len, 0, sizeof(p->len));
 	if (XML_Parse(p->xp, body, (int)len, XML_TRUE) != XML_STATUS_OK || p->failed) {
 		if (!p->failed)
 			err_set(err, "the body is not well-formed XML (line %lu: %s)",

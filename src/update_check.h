@@ -47,6 +47,12 @@ void update_parser_free(struct update_parser *p);
 int update_parser_parse(struct update_parser *p, const char *body, size_t len,
 			struct update_request *out, struct ucsh_err *err);
 
+/* Whether plain bodies take the quick path (on by default); off, every
+ * body goes through Expat, as tests do to compare the two. */
+void update_parser_set_quick(struct update_parser *p, bool on);
+/* Whether the last body parsed took the quick path. */
+bool update_parser_last_quick(const struct update_parser *p);
+
 /* Whether s is a dotted version: 1 to 8 parts of 1 to 9 digits. */
 bool update_version_valid(const char *s);
 

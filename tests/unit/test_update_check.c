@@ -39,13 +39,26 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Parse body on the quick path where it can go, and again through Expat
+ * alone: both must give the same verdict, values and reason. */
 static int parse_n(const char *body, size_t len)
 {
+	static struct update_request full;
+	struct ucsh_err full_err;
+	err_clear(&full_err);
+	memset(&full, 0x5a, sizeof(full));
+	update_parser_set_quick(parser, false);
+	int full_rc = update_parser_parse(parser, body, len, &full, &full_err);
+	update_parser_set_quick(parser, true);
+
 	err_clear(&err);
 	memset(&req, 0x5a, sizeof(req)); /* what the parser leaves unwritten shows */
 	int rc = update_parser_parse(parser, body, len, &req, &err);
 	if (rc)
 		assert_true(err.msg[0] != '\0' && !strchr(err.msg, '\n'));
+	assert_int_equal(rc, full_rc);
+	assert_string_equal(err.msg, full_err.msg);
+	assert_memory_equal(&req, &full, sizeof(req));
 	return rc;
 }
 
@@ -527,6 +540,58 @@ static void test_xml_escape(void **state)
 	sb_free(&sb);
 }
 
+/* What phones send takes the quick path; anything that needs XML's rules
+ * (entities, CDATA, comments, attributes, CR, non-ASCII, errors) goes to
+ * Expat, and parse_n has checked that both read every body alike. */
+static void test_quick_path(void **state)
+{
+	static const char *const quick[] = {
+		"<UpdateRequest><MacAddress>00-04-F2-AB-CD-EF</MacAddress><Model>CX600</Model>"
+		"<Version>4.0.7577.4100</Version></UpdateRequest>",
+		"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<UpdateRequest>\n"
+		"  <MacAddress> 0004f2abcdef </MacAddress>\n\t<Model>CX600</Model>\n"
+		"  <Version>4.0.7577.4100</Version><Future>x > y</Future>\n</UpdateRequest>\n",
+		"<?xml version=\"1.0\"?><UpdateRequest><Version>1.2</Version><Model>LX700</Model>"
+		"<Brand>Polycom</Brand><MacAddress>00-04-F2-00-00-01</MacAddress></UpdateRequest>",
+	};
+	static const char *const full[] = {
+		"<UpdateRequest><MacAddress>00-04-F2-AB-CD-EF</MacAddress><Model>A&amp;B</Model>"
+		"<Version>1.2</Version></UpdateRequest>",
+		"<UpdateRequest><MacAddress>00-04-F2-AB-CD-EF</MacAddress><Model><![CDATA[X]]></Model>"
+		"<Version>1.2</Version></UpdateRequest>",
+		"<UpdateRequest><MacAddress>00-04-F2-AB-CD-EF</MacAddress><!-- c --><Model>X</Model>"
+		"<Version>1.2</Version></UpdateRequest>",
+		"<UpdateRequest a=\"1\"><MacAddress>00-04-F2-AB-CD-EF</MacAddress><Model>X</Model>"
+		"<Version>1.2</Version></UpdateRequest>",
+		"<UpdateRequest><MacAddress>00-04-F2-AB-CD-EF</MacAddress><Model>X\r\n</Model>"
+		"<Version>1.2</Version></UpdateRequest>",
+		"<UpdateRequest><MacAddress>00-04-F2-AB-CD-EF</MacAddress><Model>\xc3\xa9</Model>"
+		"<Version>1.2</Version></UpdateRequest>",
+		"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><UpdateRequest><MacAddress>"
+		"00-04-F2-AB-CD-EF</MacAddress><Model>X</Model><Version>1.2</Version></UpdateRequest>",
+		"<UpdateRequest><MacAddress>00-04-F2-AB-CD-EF</MacAddress><Model>X</Model>"
+		"<Model>Y</Model><Version>1.2</Version></UpdateRequest>",
+		"<UpdateRequest><MacAddress>00-04-F2-AB-CD-EF</MacAddress><Model>X</Modl>"
+		"<Version>1.2</Version></UpdateRequest>",
+		"<UpdateRequest><MacAddress>00-04-F2-AB-CD-EF</MacAddress><Model>a]]>b</Model>"
+		"<Version>1.2</Version></UpdateRequest>",
+		"<UpdateRequest><MacAddress>00-04-F2-AB-CD-EF</MacAddress><Model>X</Model>"
+		"<Version>1.2</Version></UpdateRequest><x/>",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(quick) / sizeof(quick[0]); i++) {
+		if (parse(quick[i]) != 0)
+			fail_msg("refused: %s\n%s", err.msg, quick[i]);
+		if (!update_parser_last_quick(parser))
+			fail_msg("not on the quick path: %s", quick[i]);
+	}
+	for (size_t i = 0; i < sizeof(full) / sizeof(full[0]); i++) {
+		parse(full[i]);
+		if (update_parser_last_quick(parser))
+			fail_msg("on the quick path: %s", full[i]);
+	}
+}
+
 static void test_version_valid(void **state)
 {
 	(void)state;
@@ -567,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_response_configuration),
 		cmocka_unit_test(test_xml_escape),
 		cmocka_unit_test(test_version_valid),
+		cmocka_unit_test(test_quick_path),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
