@@ -552,8 +552,8 @@ static void handle_check(struct web_site *site, struct http_request *req)
 	struct web_shared *sh = site->sh;
 	struct update_request q;
 	struct ucsh_err err;
-	size_t len = req->body ? evbuffer_get_length(req->body) : 0; /* no body: none */
-	const char *body = len ? (const char *)evbuffer_pullup(req->body, -1) : "";
+	size_t len = req->body ? req->body_len : 0; /* no body: none */
+	const char *body = len ? req->body : "";
 	if (update_parser_parse(sh->parser, body, len, &q, &err)) {
 		site->n.refused++;
 		http_respond_error(req, 400, err.msg);
@@ -806,8 +806,8 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 
 /* Write the log beside its final name, sync, rename: a crash leaves the
  * old file or the new one, never half of one. 0, or -1 with err. */
-static int log_store_file(struct web_shared *sh, const struct upload *up, struct evbuffer *body,
-			  char **rel, struct ucsh_err *err)
+static int log_store_file(struct web_shared *sh, const struct upload *up,
+			  const struct http_request *req, char **rel, struct ucsh_err *err)
 {
 	char *logs = xasprintf("%s/logs", sh->dir), *dir = xasprintf("%s/%s", logs, up->mac);
 	char *tmp = xasprintf("%s/.upload-XXXXXX", dir), *final = xasprintf("%s/%s", dir, up->name);
@@ -815,7 +815,7 @@ static int log_store_file(struct web_shared *sh, const struct upload *up, struct
 	if (mkdir_all(logs, 0700) || (mkdir(dir, 0700) && errno != EEXIST) ||
 	    (fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		err_set(err, "cannot create %s: %s", dir, strerror(errno));
-	} else if (write_all(fd, evbuffer_pullup(body, -1), evbuffer_get_length(body)) ||
+	} else if (write_all(fd, (const unsigned char *)req->body, req->body ? req->body_len : 0) ||
 		   fsync(fd) || rename(tmp, final)) {
 		err_set(err, "cannot write %s: %s", final, strerror(errno));
 		unlink(tmp);
@@ -839,7 +839,7 @@ static void log_done(struct web_site *site, struct http_request *req, struct upl
 	char *rel = NULL;
 	char ts[STORE_TIMESTAMP_LEN];
 	store_timestamp(time(NULL), ts);
-	if (log_store_file(sh, up, req->body, &rel, &err) == 0) {
+	if (log_store_file(sh, up, req, &rel, &err) == 0) {
 		char *id = xasprintf("%s/%s", up->mac, up->name);
 		json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "Identity", id,
 					"MacAddress", up->mac, "FileName", up->name, "FileType",

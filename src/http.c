@@ -1,9 +1,10 @@
-/* http: a bounded HTTP/1.1 server on libevent bufferevents (see http.h). */
+/* http: a bounded HTTP/1.1 server on the libevent loop (see http.h). */
 #include "config.h"
 
 #include "http.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
@@ -12,12 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/sendfile.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <jansson.h>
@@ -329,17 +328,38 @@ const char *http_status_text(int status)
 
 /* ---- Connections ------------------------------------------------------------ */
 
-/* The most one write moves: large enough that a file goes out in few
- * sendfile(2) calls, small enough that one download does not hold the loop
- * while others wait (nginx's sendfile_max_chunk is the same). */
+/*
+ * Each connection is a socket with two events (readable, writable) and its
+ * own buffers, not a bufferevent: an update check is one recv(2) and one
+ * send(2), and a download moves through sendfile(2) or, over TLS, from
+ * pread(2) through SSL_write into sends of 128 KiB. The events are level
+ * triggered and added only while the connection waits on them, so a
+ * kept-alive connection that never fills its socket costs no epoll_ctl(2)
+ * per request.
+ */
+
+/* The most one turn moves of a file over plain TCP: large enough that a
+ * file goes out in few sendfile(2) calls, small enough that one download
+ * does not hold the loop while others wait (nginx's sendfile_max_chunk). */
 #define WRITE_CHUNK (2 << 20)
+/* Over TLS: what one pread(2) reads for SSL_write (eight full records, sent
+ * in one send(2)), and the most one turn encrypts before the loop serves
+ * others. */
+#define TLS_CHUNK (128 * 1024)
+#define TLS_TURN (512 * 1024)
+/* Requests one connection may have answered in one turn (pipelining). */
+#define TURN_REQUESTS 16
+#define IN_SIZE (2 * HTTP_MAX_HEAD)
 
 enum conn_state {
 	CONN_HEAD,    /* waiting for (the rest of) a request head */
 	CONN_BODY,    /* reading a body */
-	CONN_WRITING, /* a large answer is draining; read nothing meanwhile */
+	CONN_WRITING, /* a large answer is draining */
 	CONN_CLOSING, /* the last answer is draining, then close */
 };
+
+/* What an I/O step came to. */
+enum io { IO_OK, IO_WANT_READ, IO_WANT_WRITE, IO_EOF, IO_ERROR };
 
 struct listener {
 	struct http_server *s;
@@ -365,23 +385,33 @@ struct http_server {
 
 struct http_conn {
 	struct http_server *s;
-	struct bufferevent *bev;
+	int fd;
+	SSL *ssl;                  /* NULL: plain TCP */
+	struct event *rev, *wev;   /* readable, writable (added while waited on) */
 	struct event *timer;
+	bool reading, writing;     /* whether rev, wev are added */
 	enum conn_state state;
-	bool head_started, close_after, tls;
-	bool corked;         /* TCP_CORK is on while a file goes out (full segments) */
+	bool handshaking, head_started, close_after, drained;
 	long long body_left;
 	char peer[NET_ADDR_TEXT_LEN], peer_ip[INET6_ADDRSTRLEN + 1];
 	struct http_request req;
-	struct strbuf extra; /* response headers added by the handler */
-	struct evbuffer *body_buf; /* request bodies, one at a time */
+	struct strbuf extra;       /* response headers added by the handler */
+	/* input: in[in_start..in_end) is read and not yet taken */
+	size_t in_start, in_end;
+	char *body;                /* the request body being read (body_cap bytes) */
+	size_t body_cap;
+	/* output: out[out_off..) then file_left bytes of file_fd at file_off */
+	struct strbuf out;
+	size_t out_off;
+	int file_fd;
+	off_t file_off, file_left;
+	unsigned char *chunk;      /* TLS: file bytes being encrypted */
+	struct strbuf tls_out;     /* TLS: records made and not yet sent (tls_out_off..) */
+	size_t tls_out_off;
 	struct http_conn *prev, *next;
 	char head[HTTP_MAX_HEAD + 1];
+	char in[IN_SIZE];
 };
-
-static void conn_process(struct http_conn *c);
-static bool flush_out(struct http_conn *c);
-static void uncork(struct http_conn *c);
 
 static void set_deadline(struct http_conn *c, double secs)
 {
@@ -394,12 +424,109 @@ static double rate_allowance(const struct http_conn *c, unsigned long long bytes
 	return (double)bytes / (double)c->s->lim.min_rate;
 }
 
+static void file_close(struct http_conn *c)
+{
+	if (c->file_fd >= 0)
+		close(c->file_fd);
+	c->file_fd = -1;
+	c->file_left = 0;
+	free(c->chunk);
+	c->chunk = NULL;
+}
+
+/* Send n bytes at p on the socket; *sent gets how many went. */
+static enum io sock_send(struct http_conn *c, const void *p, size_t n, bool more, size_t *sent)
+{
+	for (;;) {
+		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+		if (w == 0 && n > 0)
+			return IO_WANT_WRITE;
+		if (w >= 0) {
+			*sent = (size_t)w;
+			return IO_OK;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return IO_WANT_WRITE;
+		if (errno != EINTR)
+			return IO_ERROR;
+	}
+}
+
+/*
+ * TLS output. Through a socket BIO, each 16 KiB record SSL_write makes
+ * would cost a send(2), a segment and a wake-up of the peer. A TLS
+ * connection's records go into its tls_out instead (this BIO takes all and
+ * never blocks), and tls_send sends them, a download's 128 KiB of records
+ * in one send(2).
+ */
+static BIO_METHOD *tls_out_method;
+static unsigned tls_out_users; /* servers: the method goes with the last */
+
+static int tls_out_write(BIO *b, const char *p, int n)
+{
+	struct http_conn *c = BIO_get_data(b);
+	if (n <= 0)
+		return 0;
+	sb_add(&c->tls_out, p, (size_t)n);
+	return n;
+}
+
+static long tls_out_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct http_conn *c = BIO_get_data(b);
+	(void)num;
+	(void)ptr;
+	if (cmd == BIO_CTRL_FLUSH)
+		return 1; /* tls_send sends; the loop calls it */
+	if (cmd == BIO_CTRL_WPENDING)
+		return (long)(c->tls_out.len - c->tls_out_off);
+	return 0;
+}
+
+static int tls_out_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+/* The connection's BIOs: the socket to read, tls_out to write. */
+static int tls_bios(struct http_conn *c)
+{
+	BIO *r = BIO_new_socket(c->fd, BIO_NOCLOSE), *w = BIO_new(tls_out_method);
+	if (!r || !w) {
+		BIO_free(r);
+		BIO_free(w);
+		return -1;
+	}
+	BIO_set_data(w, c);
+	SSL_set_bio(c->ssl, r, w);
+	return 0;
+}
+
+/* Send the records tls_out holds: IO_OK once it is empty. */
+static enum io tls_send(struct http_conn *c)
+{
+	while (c->tls_out_off < c->tls_out.len) {
+		size_t sent;
+		enum io r = sock_send(c, c->tls_out.buf + c->tls_out_off,
+				      c->tls_out.len - c->tls_out_off, false, &sent);
+		if (r != IO_OK)
+			return r;
+		c->tls_out_off += sent;
+	}
+	c->tls_out_off = 0;
+	if (c->tls_out.cap > 32 * 1024 && c->file_left == 0)
+		sb_free(&c->tls_out); /* a download's buffer goes with it */
+	else
+		sb_reset(&c->tls_out);
+	return IO_OK;
+}
+
 static void conn_free(struct http_conn *c)
 {
 	struct http_server *s = c->s;
 	if (c->state == CONN_BODY && s->h.on_abort)
 		s->h.on_abort(&c->req, s->h.arg);
-	evbuffer_free(c->body_buf);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -408,8 +535,20 @@ static void conn_free(struct http_conn *c)
 		c->next->prev = c->prev;
 	s->stats.conns--;
 	event_free(c->timer);
-	bufferevent_free(c->bev);
+	event_free(c->rev);
+	event_free(c->wev);
+	if (c->ssl) {
+		if (!c->handshaking && c->state == CONN_CLOSING && SSL_shutdown(c->ssl) >= 0)
+			tls_send(c); /* a close_notify, if the socket takes it */
+		SSL_free(c->ssl);
+		ERR_clear_error();
+	}
+	close(c->fd);
+	file_close(c);
+	sb_free(&c->tls_out);
+	free(c->body);
 	sb_free(&c->extra);
+	sb_free(&c->out);
 	free(c);
 }
 
@@ -424,128 +563,197 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	conn_free(c);
 }
 
-static void on_event(struct bufferevent *bev, short what, void *arg)
+/* Wait for the socket to become readable (want_read) or writable. */
+static void conn_wait(struct http_conn *c, bool want_read)
 {
-	struct http_conn *c = arg;
-	(void)bev;
-	if (what & BEV_EVENT_CONNECTED)
-		return;
-	if ((what & BEV_EVENT_ERROR) && c->tls) {
-		unsigned long e;
-		while ((e = bufferevent_get_openssl_error(c->bev)) != 0)
-			log_debug("%s: %s: TLS: %s", c->s->name, c->peer, ERR_reason_error_string(e));
+	bool want_write = !want_read;
+	if (c->reading != want_read) {
+		if (want_read)
+			event_add(c->rev, NULL);
+		else
+			event_del(c->rev);
+		c->reading = want_read;
 	}
-	conn_free(c);
+	if (c->writing != want_write) {
+		if (want_write)
+			event_add(c->wev, NULL);
+		else
+			event_del(c->wev);
+		c->writing = want_write;
+	}
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+/* What a failed SSL call (rc <= 0) means for the connection. */
+static enum io tls_error(struct http_conn *c, int rc)
 {
-	(void)bev;
-	conn_process(arg);
+	int e = SSL_get_error(c->ssl, rc), saved = errno;
+	unsigned long q;
+	switch (e) {
+	case SSL_ERROR_WANT_READ: return IO_WANT_READ;
+	case SSL_ERROR_WANT_WRITE: return IO_WANT_WRITE;
+	case SSL_ERROR_ZERO_RETURN: return IO_EOF;
+	case SSL_ERROR_SYSCALL:
+		/* a peer that closes without close_notify (as most HTTP clients
+		 * do once they have their answer) */
+		if (ERR_peek_error() == 0)
+			return rc == 0 || saved == ECONNRESET || saved == EPIPE ? IO_EOF : IO_ERROR;
+		/* fall through */
+	default:
+		while ((q = ERR_get_error()) != 0)
+			log_debug("%s: %s: TLS: %s", c->s->name, c->peer, ERR_reason_error_string(q));
+		return IO_ERROR;
+	}
 }
 
-/* Output drained: close, or go on with the next request. */
-static void on_write(struct bufferevent *bev, void *arg)
+/* Read what the socket has into in[]. */
+static enum io conn_recv(struct http_conn *c)
 {
-	struct http_conn *c = arg;
-	(void)bev;
-	if (!c->tls) {
-		bufferevent_disable(c->bev, EV_WRITE); /* flush_out enables it when needed */
-		uncork(c);
+	if (c->in_start == c->in_end)
+		c->in_start = c->in_end = 0;
+	if (c->in_end == sizeof(c->in) && c->in_start > 0) {
+		memmove(c->in, c->in + c->in_start, c->in_end - c->in_start);
+		c->in_end -= c->in_start;
+		c->in_start = 0;
 	}
-	if (c->state == CONN_CLOSING) {
-		conn_free(c);
-	} else if (c->state == CONN_WRITING) {
-		c->state = CONN_HEAD;
-		c->head_started = false;
-		set_deadline(c, c->s->lim.idle_timeout);
-		bufferevent_enable(c->bev, EV_READ);
-		conn_process(c);
+	size_t room = sizeof(c->in) - c->in_end;
+	if (room == 0)
+		return IO_OK; /* a full head is refused by conn_take before this */
+	if (c->ssl) {
+		ERR_clear_error();
+		int n = SSL_read(c->ssl, c->in + c->in_end, (int)room);
+		if (n <= 0)
+			return tls_error(c, n);
+		c->in_end += (size_t)n;
+		c->drained = (size_t)n < room && !SSL_has_pending(c->ssl);
+		return IO_OK;
+	}
+	for (;;) {
+		ssize_t n = recv(c->fd, c->in + c->in_end, room, 0);
+		if (n > 0) {
+			c->in_end += (size_t)n;
+			/* less than asked for: the socket is empty, and the
+			 * readable event will say when it is not */
+			c->drained = (size_t)n < room;
+			return IO_OK;
+		}
+		if (n == 0)
+			return IO_EOF;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return IO_WANT_READ;
+		if (errno != EINTR)
+			return IO_ERROR;
+	}
+}
+
+/* Encrypt n bytes at p into tls_out (whole: its BIO never blocks). */
+static enum io tls_write(struct http_conn *c, const void *p, size_t n)
+{
+	ERR_clear_error();
+	int w = SSL_write(c->ssl, p, (int)n);
+	return w == (int)n ? IO_OK : tls_error(c, w < 0 ? w : 0);
+}
+
+/* Move the next part of the file: with sendfile(2), or over TLS read into
+ * chunk and encrypted; *moved gets how many bytes left the file. */
+static enum io conn_send_file(struct http_conn *c, size_t *moved)
+{
+	size_t max = c->ssl ? TLS_CHUNK : WRITE_CHUNK;
+	size_t want = c->file_left < (off_t)max ? (size_t)c->file_left : max;
+	ssize_t n;
+	*moved = 0;
+	if (!c->ssl) {
+		n = sendfile(c->fd, c->file_fd, &c->file_off, want);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return IO_WANT_WRITE;
+		if (n < 0 && errno == EINTR)
+			return IO_OK;
+	} else {
+		if (!c->chunk)
+			c->chunk = xmalloc(TLS_CHUNK);
+		n = pread(c->file_fd, c->chunk, want, c->file_off);
+		if (n > 0) {
+			enum io r = tls_write(c, c->chunk, (size_t)n);
+			if (r != IO_OK)
+				return r;
+			c->file_off += n;
+		}
+	}
+	if (n <= 0) {
+		log_warning("%s: %s: sending a file: %s", c->s->name, c->peer,
+			    n == 0 ? "it is shorter than announced" : strerror(errno));
+		return IO_ERROR;
+	}
+	c->file_left -= n;
+	*moved = (size_t)n;
+	if (c->file_left == 0)
+		file_close(c);
+	return IO_OK;
+}
+
+/* Send what is queued, up to a turn's worth: IO_OK once all of it is out. */
+static enum io conn_flush(struct http_conn *c)
+{
+	size_t budget = c->ssl ? TLS_TURN : WRITE_CHUNK, moved;
+	for (;;) {
+		enum io r;
+		if (c->ssl && (r = tls_send(c)) != IO_OK)
+			return r;
+		if (c->out_off < c->out.len) {
+			size_t n = c->out.len - c->out_off;
+			if (c->ssl)
+				r = tls_write(c, c->out.buf + c->out_off, moved = n);
+			else
+				r = sock_send(c, c->out.buf + c->out_off, n, c->file_left > 0, &moved);
+			if (r == IO_OK && (c->out_off += moved) == c->out.len) {
+				sb_reset(&c->out);
+				c->out_off = 0;
+			}
+		} else if (c->file_left > 0) {
+			r = conn_send_file(c, &moved);
+		} else {
+			return IO_OK;
+		}
+		if (r != IO_OK)
+			return r;
+		if (moved >= budget)
+			return IO_WANT_WRITE; /* others' turn; the socket is writable */
+		budget -= moved;
 	}
 }
 
 static void request_reset(struct http_conn *c)
 {
-	evbuffer_drain(c->body_buf, evbuffer_get_length(c->body_buf));
 	memset(&c->req, 0, sizeof(c->req));
 	c->req.conn = c;
-	c->req.tls = c->tls;
+	c->req.tls = c->ssl != NULL;
 	c->req.peer = c->peer;
 	c->req.peer_ip = c->peer_ip;
 	sb_reset(&c->extra);
-}
-
-static void set_cork(struct http_conn *c, int on)
-{
-	setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
-	c->corked = on;
-}
-
-/* The last of a file is out: let the final partial segment go. */
-static void uncork(struct http_conn *c)
-{
-	if (c->corked)
-		set_cork(c, 0);
-}
-
-/*
- * Send what is queued now, on a plain connection: most answers go out whole
- * in this one writev(2), and the write event is enabled only for what the
- * socket would not take (two epoll_ctl(2) calls saved per request). TLS
- * connections leave writing to their bufferevent. false when the peer is
- * gone.
- */
-static bool flush_out(struct http_conn *c)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	if (c->tls || evbuffer_get_length(out) == 0)
-		return true;
-	/* A socket bufferevent keeps its output's front frozen, so that only it
-	 * drains it; it thaws it the same way around its own writes. */
-	evbuffer_unfreeze(out, 1);
-	int n = evbuffer_write_atmost(out, bufferevent_getfd(c->bev), WRITE_CHUNK);
-	int e = errno;
-	evbuffer_freeze(out, 1);
-	if (n < 0 && e != EAGAIN && e != EINTR)
-		return false;
-	if (evbuffer_get_length(out) > 0)
-		bufferevent_enable(c->bev, EV_WRITE);
-	else
-		uncork(c);
-	return true;
+	if (c->body_cap > 64 * 1024) { /* a large body's memory goes with it */
+		free(c->body);
+		c->body = NULL;
+		c->body_cap = 0;
+	}
 }
 
 /* The answer is queued: decide what the connection does next. */
 static void request_done(struct http_conn *c)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
 	if (!c->req.responded)
 		http_respond_error(&c->req, 500, "the request was not answered");
 	request_reset(c);
-	if (!flush_out(c)) {
-		c->state = CONN_CLOSING; /* the peer is gone: free on the next turn */
-		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-		set_deadline(c, 0);
-		return;
-	}
+	unsigned long long queued = c->out.len - c->out_off + (unsigned long long)c->file_left;
 	if (c->close_after) {
 		c->state = CONN_CLOSING;
-		bufferevent_disable(c->bev, EV_READ);
-		/* freed by on_write once drained, or at once by the timer: never
-		 * here, where callers still hold c */
-		set_deadline(c, evbuffer_get_length(out) == 0
-					? 0 : 10 + rate_allowance(c, evbuffer_get_length(out)));
-		return;
-	}
-	if (evbuffer_get_length(out) > 256 * 1024) {
+		set_deadline(c, 10 + rate_allowance(c, queued));
+	} else if (queued > 256 * 1024) {
 		c->state = CONN_WRITING;
-		bufferevent_disable(c->bev, EV_READ);
-		set_deadline(c, 10 + rate_allowance(c, evbuffer_get_length(out)));
-		return;
+		set_deadline(c, 10 + rate_allowance(c, queued));
+	} else {
+		c->state = CONN_HEAD;
+		c->head_started = false;
+		set_deadline(c, c->s->lim.idle_timeout);
 	}
-	c->state = CONN_HEAD;
-	c->head_started = false;
-	set_deadline(c, c->s->lim.idle_timeout);
 }
 
 static void fail_head(struct http_conn *c, int status, const char *why)
@@ -557,19 +765,20 @@ static void fail_head(struct http_conn *c, int status, const char *why)
 	request_done(c);
 }
 
-/* A whole head is in: parse it and let the handler decide about the body.
- * false when the connection was closed or waits for output. */
-static bool take_head(struct http_conn *c, size_t hlen)
+/* A whole head of hlen bytes is at the front of the input: parse it and
+ * let the handler answer or decide about the body. */
+static void take_head(struct http_conn *c, size_t hlen)
 {
 	struct ucsh_err err;
 	struct http_server *s = c->s;
-	evbuffer_remove(bufferevent_get_input(c->bev), c->head, hlen);
+	memcpy(c->head, c->in + c->in_start, hlen);
 	c->head[hlen] = '\0';
+	c->in_start += hlen;
 	int status = http_parse_head(c->head, hlen, &c->req.head, &err);
 	s->stats.requests++;
 	if (status) {
 		fail_head(c, status, err.msg);
-		return false;
+		return;
 	}
 	if (!c->req.head.keep_alive)
 		c->close_after = true;
@@ -579,71 +788,149 @@ static bool take_head(struct http_conn *c, size_t hlen)
 		if (cl > 0)
 			c->close_after = true; /* the unread body cannot be skipped safely */
 		request_done(c);
-		return c->state == CONN_HEAD;
+		return;
 	}
 	if (cl <= 0) {
 		s->h.on_request(&c->req, s->h.arg);
 		request_done(c);
-		return c->state == CONN_HEAD;
+		return;
 	}
 	if ((size_t)cl > c->req.body_limit) {
 		c->close_after = true;
 		http_respond_error(&c->req, 413, "the body is larger than this request may carry");
 		request_done(c);
-		return false;
+		return;
 	}
-	c->req.body = c->body_buf;
 	c->state = CONN_BODY;
 	c->body_left = cl;
+	c->req.body = c->body;
+	c->req.body_len = 0;
 	set_deadline(c, s->lim.body_timeout + rate_allowance(c, (unsigned long long)cl));
-	if (c->req.head.expect_continue) {
-		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-		flush_out(c); /* a failure shows as EOF on the next read */
-	}
-	return true;
+	if (c->req.head.expect_continue)
+		sb_add(&c->out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 }
 
-/* Move what has arrived of the body; true when it is complete. */
+/* Move what has arrived of the body; true when it is complete. The buffer
+ * grows with what arrives (up to the Content-Length the handler allowed),
+ * not with what a client announces. */
 static bool take_body(struct http_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t n = evbuffer_get_length(in);
+	size_t n = c->in_end - c->in_start, have = c->req.body_len;
 	if ((long long)n > c->body_left)
 		n = (size_t)c->body_left;
-	evbuffer_remove_buffer(in, c->req.body, n);
+	if (n == 0)
+		return c->body_left == 0;
+	if (have + n > c->body_cap) {
+		size_t cap = c->body_cap ? c->body_cap : 4096;
+		size_t total = have + (size_t)c->body_left;
+		while (cap < have + n)
+			cap *= 2;
+		c->body_cap = cap < total ? cap : total;
+		c->body = xrealloc(c->body, c->body_cap);
+	}
+	memcpy(c->body + have, c->in + c->in_start, n);
+	c->in_start += n;
+	c->req.body = c->body;
+	c->req.body_len = have + n;
 	c->body_left -= (long long)n;
 	return c->body_left == 0;
 }
 
-static void conn_process(struct http_conn *c)
+/* Take what the input holds: true when an answer was queued (or the
+ * connection is to close), false when it needs more input. */
+static bool conn_take(struct http_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	for (;;) {
-		if (c->state == CONN_BODY) {
-			if (!take_body(c))
-				return;
+	if (c->state == CONN_BODY) {
+		if (!take_body(c))
+			return false;
+		c->state = CONN_HEAD;
+		c->s->h.on_request(&c->req, c->s->h.arg);
+		request_done(c);
+		return true;
+	}
+	size_t avail = c->in_end - c->in_start;
+	if (c->state != CONN_HEAD || avail == 0)
+		return false;
+	if (!c->head_started) {
+		c->head_started = true;
+		set_deadline(c, c->s->lim.head_timeout);
+	}
+	const char *at = c->in + c->in_start;
+	const char *end = memmem(at, avail, "\r\n\r\n", 4);
+	size_t hlen = end ? (size_t)(end - at) + 4 : 0;
+	if (!end || hlen > HTTP_MAX_HEAD) {
+		if (end || avail >= HTTP_MAX_HEAD) {
+			fail_head(c, 431, "the request head is larger than 8 KiB");
+			return true;
+		}
+		return false;
+	}
+	take_head(c, hlen);
+	return true;
+}
+
+/*
+ * Everything a connection does, whenever its socket is ready: finish the
+ * handshake, send what is queued, take what was read (answering as it
+ * goes), read more. It returns when the socket would block, after a turn's
+ * worth of requests (to come back once others had theirs), or having freed
+ * c (the peer left, an error, or the last answer is out).
+ */
+static void conn_run(struct http_conn *c)
+{
+	enum io r;
+	for (int requests = 0;;) {
+		if (c->handshaking) {
+			ERR_clear_error();
+			int rc = SSL_do_handshake(c->ssl);
+			if (rc != 1) {
+				r = tls_error(c, rc);
+				break;
+			}
+			c->handshaking = false;
+		}
+		if ((r = conn_flush(c)) != IO_OK)
+			break;
+		if (c->state == CONN_CLOSING) {
+			r = IO_EOF;
+			break;
+		}
+		if (c->state == CONN_WRITING) {
 			c->state = CONN_HEAD;
-			c->s->h.on_request(&c->req, c->s->h.arg);
-			request_done(c);
-			if (c->state != CONN_HEAD)
+			c->head_started = false;
+			set_deadline(c, c->s->lim.idle_timeout);
+		}
+		if (conn_take(c)) {
+			if (++requests == TURN_REQUESTS) {
+				event_active(c->rev, EV_READ, 1);
 				return;
+			}
 			continue;
 		}
-		if (c->state != CONN_HEAD || evbuffer_get_length(in) == 0)
-			return;
-		if (!c->head_started) {
-			c->head_started = true;
-			set_deadline(c, c->s->lim.head_timeout);
+		if (c->drained && c->state == CONN_HEAD) {
+			r = IO_WANT_READ; /* the socket was empty: spare a recv(2) */
+			break;
 		}
-		struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-		if (end.pos < 0 || end.pos + 4 > HTTP_MAX_HEAD) {
-			if (end.pos >= 0 || evbuffer_get_length(in) > HTTP_MAX_HEAD)
-				fail_head(c, 431, "the request head is larger than 8 KiB");
-			return;
-		}
-		if (!take_head(c, (size_t)end.pos + 4))
-			return;
+		if ((r = conn_recv(c)) != IO_OK)
+			break;
 	}
+	if (r == IO_WANT_READ && c->ssl) { /* a handshake flight, an alert, a ticket */
+		enum io t = tls_send(c);
+		r = t == IO_OK ? r : t;
+	}
+	if (r == IO_WANT_READ || r == IO_WANT_WRITE) {
+		c->drained = false;
+		conn_wait(c, r == IO_WANT_READ);
+		return;
+	}
+	conn_free(c);
+}
+
+static void on_io(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_run(arg);
 }
 
 static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
@@ -659,56 +946,46 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	}
 	struct http_conn *c = xcalloc(1, sizeof(*c));
 	c->s = s;
-	c->tls = l->tls;
+	c->fd = fd;
+	c->file_fd = -1;
 	unsigned port;
 	net_addr_text((struct sockaddr_storage *)sa, (socklen_t)salen, c->peer);
 	net_addr_host((struct sockaddr_storage *)sa, (socklen_t)salen, c->peer_ip,
 		      sizeof(c->peer_ip), &port);
-	if (l->tls) {
-		SSL *ssl = SSL_new(s->tls);
-		c->bev = ssl ? bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-							      BEV_OPT_CLOSE_ON_FREE)
-			     : NULL;
-		if (c->bev)
-			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-		else if (ssl)
-			SSL_free(ssl);
-	} else {
-		c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->rev = event_new(s->base, fd, EV_READ | EV_PERSIST, on_io, c);
+	c->wev = event_new(s->base, fd, EV_WRITE | EV_PERSIST, on_io, c);
+	c->timer = evtimer_new(s->base, on_timeout, c);
+	if (l->tls && (c->ssl = SSL_new(s->tls)) != NULL) {
+		/* no partial writes: an SSL_write always writes all into tls_out */
+		SSL_set_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
+		SSL_set_accept_state(c->ssl);
+		c->handshaking = true;
 	}
-	c->timer = c->bev ? evtimer_new(s->base, on_timeout, c) : NULL;
-	if (c->bev) {
-		/* Answers go out whole (no Nagle wait for a short one), and a file
-		 * moves in large sendfile(2) calls rather than libevent's 16 KiB. */
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		bufferevent_set_max_single_write(c->bev, WRITE_CHUNK);
-		bufferevent_set_max_single_read(c->bev, 64 * 1024);
-	}
-	if (!c->timer) {
-		if (c->bev)
-			bufferevent_free(c->bev);
-		else
-			close(fd);
+	if (!c->rev || !c->wev || !c->timer || (l->tls && (!c->ssl || tls_bios(c) != 0))) {
+		log_warning("%s: %s: out of memory for a connection", s->name, c->peer);
+		if (c->rev)
+			event_free(c->rev);
+		if (c->wev)
+			event_free(c->wev);
+		if (c->timer)
+			event_free(c->timer);
+		SSL_free(c->ssl);
+		close(fd);
 		free(c);
 		return;
 	}
+	/* answers go out whole, with no Nagle wait for a short one */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
 	s->conns = c;
 	s->stats.conns++;
-	c->body_buf = evbuffer_new();
 	request_reset(c);
-	/* Read no further than a head and a bit: pipelined requests wait in
-	 * the kernel, not in our memory. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, HTTP_MAX_HEAD * 8);
-	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	set_deadline(c, s->lim.head_timeout); /* the TLS handshake and first head */
 	c->head_started = true;
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	if (!c->tls) /* a bufferevent starts with writing enabled: flush_out writes */
-		bufferevent_disable(c->bev, EV_WRITE);
+	conn_wait(c, true);
 }
 
 /* ---- Answers ------------------------------------------------------------------ */
@@ -758,11 +1035,14 @@ static void write_head(struct http_request *req, int status, const char *ctype,
 		       unsigned long long length)
 {
 	struct http_conn *c = req->conn;
-	struct evbuffer *out = bufferevent_get_output(c->bev);
 	char head[512], num[24], *p = head, *end = head + sizeof(head);
 	req->responded = true;
-	snprintf(num, sizeof(num), "%d ", status);
 	head_add(&p, end, "HTTP/1.1 ");
+	num[0] = (char)('0' + status / 100 % 10);
+	num[1] = (char)('0' + status / 10 % 10);
+	num[2] = (char)('0' + status % 10);
+	num[3] = ' ';
+	num[4] = '\0';
 	head_add(&p, end, num);
 	head_add(&p, end, http_status_text(status));
 	head_add(&p, end, "\r\nServer: ucshd\r\nDate: ");
@@ -783,9 +1063,9 @@ static void write_head(struct http_request *req, int status, const char *ctype,
 		head_add(&p, end, "Connection: close\r\n");
 	else if (req->head.minor == 0)
 		head_add(&p, end, "Connection: keep-alive\r\n");
-	evbuffer_add(out, head, (size_t)(p - head));
-	evbuffer_add(out, sb_str(&c->extra), c->extra.len);
-	evbuffer_add(out, "\r\n", 2);
+	sb_add(&c->out, head, (size_t)(p - head));
+	sb_add(&c->out, sb_str(&c->extra), c->extra.len);
+	sb_add(&c->out, "\r\n", 2);
 	c->s->stats.bytes_out += length;
 }
 
@@ -796,7 +1076,7 @@ void http_respond(struct http_request *req, int status, const char *content_type
 		return;
 	write_head(req, status, content_type, len);
 	if (req->head.method != HTTP_HEAD && len)
-		evbuffer_add(bufferevent_get_output(req->conn->bev), body, len);
+		sb_add(&req->conn->out, body, len);
 }
 
 void http_respond_error(struct http_request *req, int status, const char *reason)
@@ -811,16 +1091,20 @@ void http_respond_error(struct http_request *req, int status, const char *reason
 void http_respond_file(struct http_request *req, int status, const char *content_type, int fd,
 		       off_t offset, off_t length)
 {
+	struct http_conn *c = req->conn;
 	if (req->responded) {
 		close(fd);
 		return;
 	}
-	if (!req->conn->tls && req->head.method != HTTP_HEAD && length > 64 * 1024)
-		set_cork(req->conn, 1); /* as nginx's tcp_nopush: head and file in full segments */
 	write_head(req, status, content_type, (unsigned long long)length);
-	if (req->head.method == HTTP_HEAD || length == 0 ||
-	    evbuffer_add_file(bufferevent_get_output(req->conn->bev), fd, offset, length) != 0)
-		close(fd); /* evbuffer_add_file closes fd itself, also when it fails */
+	if (req->head.method == HTTP_HEAD || length <= 0) {
+		close(fd);
+		return;
+	}
+	file_close(c); /* none: one answer per request, sent before the next */
+	c->file_fd = fd;
+	c->file_off = offset;
+	c->file_left = length;
 }
 
 /* ---- The server ------------------------------------------------------------- */
@@ -828,6 +1112,17 @@ void http_respond_file(struct http_request *req, int status, const char *content
 struct http_server *http_server_new(struct event_base *base, const char *name,
 				    const struct http_limits *lim, const struct http_handler *h)
 {
+	if (tls_out_users++ == 0) {
+		tls_out_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+					      "ucshd TLS output");
+		if (!tls_out_method || !BIO_meth_set_write(tls_out_method, tls_out_write) ||
+		    !BIO_meth_set_ctrl(tls_out_method, tls_out_ctrl) ||
+		    !BIO_meth_set_create(tls_out_method, tls_out_create)) {
+			/* as xmalloc: a few bytes OpenSSL could not allocate */
+			fprintf(stderr, "ucshd: out of memory for a BIO method\n");
+			abort();
+		}
+	}
 	struct http_server *s = xcalloc(1, sizeof(*s));
 	s->base = base;
 	s->name = xstrdup(name);
@@ -939,4 +1234,8 @@ void http_server_free(struct http_server *s)
 	SSL_CTX_free(s->tls);
 	free(s->name);
 	free(s);
+	if (--tls_out_users == 0) {
+		BIO_meth_free(tls_out_method);
+		tls_out_method = NULL;
+	}
 }

@@ -1,6 +1,6 @@
 /*
  * http: the HTTP/1.1 server under ucshd's web sites, on the daemon's
- * libevent loop, plain and over TLS (libevent's OpenSSL bufferevents).
+ * libevent loop, plain and over TLS (OpenSSL on the socket).
  *
  * Why not evhttp: libevent 2.1's evhttp has no bound on connections, keeps
  * a whole request body in memory, and restarts its timeout on every byte,
@@ -14,7 +14,8 @@
  *
  * Requests on one connection are handled one at a time, in order. The
  * handler answers synchronously with one http_respond* call; file bodies
- * are sent with sendfile(2) on plain connections (evbuffer_add_file).
+ * are sent with sendfile(2) on plain connections, and over TLS read in
+ * 64 KiB pieces straight into SSL_write.
  */
 #ifndef UCSH_HTTP_H
 #define UCSH_HTTP_H
@@ -30,7 +31,6 @@
 #include "util.h"
 
 struct event_base;
-struct evbuffer;
 struct http_server;
 struct http_conn;
 
@@ -85,7 +85,8 @@ struct http_request {
 	bool tls;
 	const char *peer;     /* "127.0.0.1:40312" */
 	const char *peer_ip;  /* "127.0.0.1" */
-	struct evbuffer *body; /* the body when read into memory, else NULL */
+	const char *body;     /* the body read into memory (body_len bytes), else NULL */
+	size_t body_len;
 	size_t body_limit;    /* set by on_head: body bytes accepted (0: none) */
 	void *data;           /* the handler's, for on_request/on_abort */
 	bool responded;

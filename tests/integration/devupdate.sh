@@ -222,6 +222,58 @@ test_expect_success 'HTTPS on the internal site with the pool root' '
 	curl -s -o root.pem http://127.0.0.1:$INT_HTTP_PORT/CertProv/ucsh-ca.pem && cmp root.pem store/pki/ca.pem
 '
 
+big=pkgsrc-big/UCPhone/Polycom/LX700/Rev-1/ENU/$V1/CPE
+mkdir -p $big && head -c 5000000 /dev/urandom >$big/nk.bin &&
+	(cd pkgsrc-big && gcab -c -z ../pkg-big.cab UCPhone/Polycom/LX700/Rev-1/ENU/$V1/CPE/nk.bin)
+test_expect_success 'connections: large files whole over HTTP and HTTPS while checks are answered, pipelined requests in order' '
+	$UCSH -c "Import-CsDeviceUpdate -FileName pkg-big.cab" >/dev/null &&
+	file=RequestHandler/Files/UCPhone/Polycom/LX700/Rev-1/ENU/$V1/CPE/nk.bin &&
+	tls="--cacert store/pki/ca.pem --connect-to $UCSH_POOL_FQDN::127.0.0.1:" &&
+	https=https://$UCSH_POOL_FQDN:$INT_HTTPS_PORT &&
+	wait_until "curl -sf -o /dev/null -r 0-0 http://127.0.0.1:$INT_HTTP_PORT/$file" 50 &&
+	{ curl -sSf -o dl1 $tls $https/$file & p1=$!; } &&
+	{ curl -sSf -o dl2 $tls $https/$file & p2=$!; } &&
+	{ curl -sSf -o dl3 http://127.0.0.1:$INT_HTTP_PORT/$file & p3=$!; } &&
+	test "$(post_check $INT "$(check_body $MAC2 $V0)")" = 200 &&
+	wait $p1 && wait $p2 && wait $p3 &&
+	cmp dl1 $big/nk.bin && cmp dl2 $big/nk.bin && cmp dl3 $big/nk.bin &&
+	curl -sSf -o part -H "Range: bytes=4000000-4199999" $tls $https/$file &&
+	dd if=$big/nk.bin bs=100000 skip=40 count=2 2>/dev/null | cmp - part &&
+	python3 - $INT_HTTP_PORT $INT_HTTPS_PORT store/pki/ca.pem "$(check_body $MAC2 $V0)" <<-\EOF
+	import socket, ssl, sys, time
+	port, tls_port, ca, body = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4].encode()
+	check = (b"POST /RequestHandler/ucdevice.upx HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+	         b"Content-Length: %d\r\n\r\n" % len(body)) + body
+	last = b"GET /CertProv/ucsh-ca.pem HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	def answers(s, data, pieces=1):
+	    step = -(-len(data) // pieces)
+	    for i in range(0, len(data), step):
+	        s.sendall(data[i:i + step])
+	        if pieces > 1:
+	            time.sleep(0.005)
+	    s.settimeout(20)
+	    got = b""
+	    while True:
+	        b = s.recv(65536)
+	        if not b:
+	            return got
+	        got += b
+	def ordered(got, n):
+	    assert got.count(b"HTTP/1.1 200 OK") == n + 1, got[:300]
+	    assert got.count(b"<UpdateResponse>") == n, got[:300]
+	    assert got.rindex(b"<UpdateResponse>") < got.index(b"BEGIN CERTIFICATE"), "out of order"
+	# five requests in one write, the last closing: five answers, in order
+	ordered(answers(socket.create_connection(("127.0.0.1", port)), check * 4 + last), 4)
+	# the same over TLS
+	ctx = ssl.create_default_context(cafile=ca)
+	ctx.check_hostname = False
+	t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", tls_port)))
+	ordered(answers(t, check * 4 + last), 4)
+	# a head and body arriving in 60 pieces
+	ordered(answers(socket.create_connection(("127.0.0.1", port)), check + last, 60), 1)
+	EOF
+'
+
 test_expect_success 'slow clients are cut off, connections are bounded, the service goes on' '
 	python3 - $INT_HTTP_PORT <<-\EOF &&
 	import socket, sys, time
