@@ -386,17 +386,20 @@ static void inventory_note(struct web_shared *sh, const struct update_request *q
 	};
 	const char *parts[] = { q->model, q->version, ip, q->brand, q->serial, q->revision,
 				q->locale, site ? site : "" };
-	struct strbuf sig = { 0 };
-	for (size_t i = 0; i < UCSH_ARRAY_LEN(parts); i++) { /* no stdio: once per check */
-		sb_adds(&sig, parts[i]);
-		sb_addc(&sig, '|');
+	/* What the row would say, as a 64-bit FNV-1a hash (this runs once per
+	 * check): equal hashes with a recent write mean nothing new. A phone
+	 * that forged a collision would only keep its own row from changing,
+	 * which it can do by sending the old values. */
+	unsigned long long sig = 14695981039346656037ULL;
+	for (size_t i = 0; i < UCSH_ARRAY_LEN(parts); i++) {
+		for (const unsigned char *s = (const unsigned char *)parts[i]; *s; s++)
+			sig = (sig ^ *s) * 1099511628211ULL;
+		sig = (sig ^ '|') * 1099511628211ULL;
 	}
 	json_t *last = json_object_get(sh->written, q->mac);
-	if (last && strcmp(json_string_value(json_array_get(last, 0)), sb_str(&sig)) == 0 &&
-	    now - json_integer_value(json_array_get(last, 1)) < INVENTORY_REFRESH_SECS) {
-		sb_free(&sig);
+	if (last && (unsigned long long)json_integer_value(json_array_get(last, 0)) == sig &&
+	    now - json_integer_value(json_array_get(last, 1)) < INVENTORY_REFRESH_SECS)
 		return; /* nothing new to say */
-	}
 	char ts[STORE_TIMESTAMP_LEN];
 	store_timestamp(now, ts);
 	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s}", "MacAddress", q->mac, "Model", q->model,
@@ -410,9 +413,9 @@ static void inventory_note(struct web_shared *sh, const struct update_request *q
 		json_object_set_new(row, "Site", json_string(site));
 	if (json_object_size(sh->written) >= 64 * INVENTORY_MAX_QUEUE)
 		json_object_clear(sh->written); /* a bound; the cost is one more write each */
-	json_object_set_new(sh->written, q->mac, json_pack("[s, I]", sb_str(&sig), (json_int_t)now));
+	json_object_set_new(sh->written, q->mac,
+			    json_pack("[I, I]", (json_int_t)sig, (json_int_t)now));
 	json_object_set_new(sh->phones, q->mac, row);
-	sb_free(&sig);
 	if (json_object_size(sh->phones) >= INVENTORY_MAX_QUEUE)
 		inventory_flush(sh);
 	if (json_object_size(sh->phones) >= INVENTORY_MAX_QUEUE)
@@ -510,7 +513,7 @@ static size_t offered_files(struct web_site *site, const json_t *rule, const cha
  * *offered: whether it offers an update (false when the image is missing).
  */
 static const char *answer_for(struct web_site *site, const json_t *rule, const char *version,
-			      const json_t *config, bool *offered)
+			      const json_t *config, bool *offered, size_t *len)
 {
 	char key[600];
 	if (site->answers_gen != site->sh->generation) {
@@ -521,12 +524,12 @@ static const char *answer_for(struct web_site *site, const json_t *rule, const c
 				str_of(config, "Identity") };
 	size_t n = 0;
 	for (size_t i = 0; i < UCSH_ARRAY_LEN(parts); i++) { /* no stdio: once per check */
-		size_t len = parts[i] ? strlen(parts[i]) : 0;
+		size_t part = parts[i] ? strlen(parts[i]) : 0;
 		size_t room = sizeof(key) - 2 > n ? sizeof(key) - 2 - n : 0;
-		if (len > room)
-			len = room;
-		memcpy(key + n, parts[i] ? parts[i] : "", len);
-		n += len;
+		if (part > room)
+			part = room;
+		memcpy(key + n, parts[i] ? parts[i] : "", part);
+		n += part;
 		key[n++] = '|';
 	}
 	key[n] = '\0';
@@ -544,6 +547,7 @@ static const char *answer_for(struct web_site *site, const json_t *rule, const c
 		sb_free(&urls);
 	}
 	*offered = json_is_true(json_object_get(a, "offered"));
+	*len = json_string_length(json_object_get(a, "xml"));
 	return json_string_value(json_object_get(a, "xml"));
 }
 
@@ -568,13 +572,15 @@ static void handle_check(struct web_site *site, struct http_request *req)
 	if (version && value_version_cmp(version, q.version) == 0)
 		version = NULL; /* it runs what it should */
 	bool offered;
-	const char *xml = answer_for(site, rule, version, ucphone_for(sh, phone_site), &offered);
+	size_t xml_len;
+	const char *xml = answer_for(site, rule, version, ucphone_for(sh, phone_site), &offered,
+				     &xml_len);
 	if (offered)
 		site->n.offered++;
 	if (ro)
 		rollout_checkin(sh->d->store, ro, q.mac, q.version, rv == ROLLOUT_OFFER && offered, now);
 	inventory_note(sh, &q, req->peer_ip, phone_site, now);
-	http_respond(req, 200, "text/xml; charset=utf-8", xml, strlen(xml));
+	http_respond(req, 200, "text/xml; charset=utf-8", xml, xml_len);
 }
 
 /* ---- Image downloads ----------------------------------------------------------- */

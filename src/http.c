@@ -203,51 +203,66 @@ static int parse_header_line(char *line, struct http_head *h, struct ucsh_err *e
 	return 0;
 }
 
-static int parse_content_length(struct http_head *h, struct ucsh_err *err)
+/* One Content-Length value; several must agree (RFC 7230 3.3.2). */
+static int content_length(struct http_head *h, const char *v, struct ucsh_err *err)
 {
-	h->content_length = -1;
-	for (size_t i = 0; i < h->nheaders; i++) {
-		if (strcasecmp(h->headers[i].name, "Content-Length") != 0)
-			continue;
-		const char *v = h->headers[i].value;
-		size_t n = strlen(v);
-		if (n == 0 || strspn(v, "0123456789") != n)
-			return err_set(err, "Content-Length is not a number"), 400;
-		if (n > 15)
-			return err_set(err, "Content-Length is too large"), 400;
-		long long cl = atoll(v);
-		if (h->content_length >= 0 && cl != h->content_length)
-			return err_set(err, "two different Content-Length headers"), 400;
-		h->content_length = cl;
-	}
+	size_t n = strlen(v);
+	if (n == 0 || strspn(v, "0123456789") != n)
+		return err_set(err, "Content-Length is not a number"), 400;
+	if (n > 15)
+		return err_set(err, "Content-Length is too large"), 400;
+	long long cl = atoll(v);
+	if (h->content_length >= 0 && cl != h->content_length)
+		return err_set(err, "two different Content-Length headers"), 400;
+	h->content_length = cl;
 	return 0;
 }
 
-static size_t header_count(const struct http_head *h, const char *name)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < h->nheaders; i++)
-		n += strcasecmp(h->headers[i].name, name) == 0;
-	return n;
-}
-
-/* What the framing headers say: length, keep-alive, expectations. */
+/* The framing headers, in one pass over the head (this runs for every
+ * update check): length, keep-alive, expectations. */
 static int parse_framing(struct http_head *h, struct ucsh_err *err)
 {
-	if (http_header_get(h, "Transfer-Encoding"))
+	const char *te = NULL, *conn = NULL, *expect = NULL;
+	size_t hosts = 0;
+	int cl_status = 0;
+	struct ucsh_err cl_err;
+	h->content_length = -1;
+	for (size_t i = 0; i < h->nheaders; i++) {
+		const char *n = h->headers[i].name, *v = h->headers[i].value;
+		switch (n[0] | 0x20) {
+		case 'h':
+			hosts += strcasecmp(n, "Host") == 0;
+			break;
+		case 'c':
+			if (strcasecmp(n, "Content-Length") == 0 && cl_status == 0)
+				cl_status = content_length(h, v, &cl_err);
+			else if (!conn && strcasecmp(n, "Connection") == 0)
+				conn = v;
+			break;
+		case 't':
+			if (!te && strcasecmp(n, "Transfer-Encoding") == 0)
+				te = v;
+			break;
+		case 'e':
+			if (!expect && strcasecmp(n, "Expect") == 0)
+				expect = v;
+			break;
+		}
+	}
+	if (te)
 		return err_set(err, "bodies must have a Content-Length; Transfer-Encoding is not accepted"),
 		       411;
-	int rc = parse_content_length(h, err);
-	if (rc)
-		return rc;
-	if (h->minor >= 1 && !http_header_get(h, "Host"))
+	if (cl_status) {
+		h->content_length = -1;
+		*err = cl_err;
+		return cl_status;
+	}
+	if (h->minor >= 1 && hosts == 0)
 		return err_set(err, "an HTTP/1.1 request needs a Host header"), 400;
-	if (header_count(h, "Host") > 1) /* RFC 7230 5.4 */
+	if (hosts > 1) /* RFC 7230 5.4 */
 		return err_set(err, "more than one Host header"), 400;
-	const char *conn = http_header_get(h, "Connection");
 	h->keep_alive = h->minor >= 1 ? !(conn && has_token(conn, "close"))
 				      : conn && has_token(conn, "keep-alive");
-	const char *expect = http_header_get(h, "Expect");
 	if (expect && strcasecmp(expect, "100-continue") != 0)
 		return err_set(err, "the only expectation met is 100-continue"), 417;
 	/* RFC 7231 5.1.1: an HTTP/1.0 client does not wait for 100 Continue */
@@ -389,6 +404,7 @@ struct http_conn {
 	SSL *ssl;                  /* NULL: plain TCP */
 	struct event *rev, *wev;   /* readable, writable (added while waited on) */
 	struct event *timer;
+	double deadline, timer_at; /* monotonic seconds: set_deadline */
 	bool reading, writing;     /* whether rev, wev are added */
 	enum conn_state state;
 	bool handshaking, head_started, close_after, drained;
@@ -413,10 +429,32 @@ struct http_conn {
 	char in[IN_SIZE];
 };
 
-static void set_deadline(struct http_conn *c, double secs)
+static double now_monotonic(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void arm_timer(struct http_conn *c, double secs)
 {
 	struct timeval tv = { (time_t)secs, (suseconds_t)((secs - (double)(time_t)secs) * 1e6) };
 	evtimer_add(c->timer, &tv);
+	c->timer_at = now_monotonic() + secs;
+}
+
+/*
+ * The connection closes unless it moves on within secs. Each answered
+ * request moves its deadline later; that is only written down here, and
+ * a timer that fires before the deadline is armed again for the rest, so
+ * that a request costs no timer update (an update check is answered tens
+ * of thousands of times a second).
+ */
+static void set_deadline(struct http_conn *c, double secs)
+{
+	c->deadline = now_monotonic() + secs;
+	if (!evtimer_pending(c->timer, NULL) || c->deadline < c->timer_at)
+		arm_timer(c, secs);
 }
 
 static double rate_allowance(const struct http_conn *c, unsigned long long bytes)
@@ -555,8 +593,13 @@ static void conn_free(struct http_conn *c)
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct http_conn *c = arg;
+	double left = c->deadline - now_monotonic();
 	(void)fd;
 	(void)what;
+	if (left > 0) {
+		arm_timer(c, left);
+		return;
+	}
 	if (c->state != CONN_HEAD || c->head_started)
 		c->s->stats.timeouts++;
 	log_debug("%s: %s: closed, too slow", c->s->name, c->peer);
@@ -678,6 +721,8 @@ static enum io conn_send_file(struct http_conn *c, size_t *moved)
 			c->file_off += n;
 		}
 	}
+	if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+		return IO_EOF; /* the client left mid-file: nothing to report */
 	if (n <= 0) {
 		log_warning("%s: %s: sending a file: %s", c->s->name, c->peer,
 			    n == 0 ? "it is shorter than announced" : strerror(errno));
@@ -1054,9 +1099,14 @@ static void write_head(struct http_request *req, int status, const char *ctype,
 		head_add(&p, end, "\r\n");
 	}
 	if (status != 304 && status >= 200) {
-		snprintf(num, sizeof(num), "%llu", length);
+		char *d = num + sizeof(num) - 1;
+		unsigned long long v = length;
+		*d = '\0';
+		do
+			*--d = (char)('0' + v % 10);
+		while ((v /= 10) > 0);
 		head_add(&p, end, "Content-Length: ");
-		head_add(&p, end, num);
+		head_add(&p, end, d);
 		head_add(&p, end, "\r\n");
 	}
 	if (c->close_after)

@@ -266,7 +266,7 @@ static bool scan_child(struct update_parser *p, struct scan *sc)
 	if (!scan_tag(sc, true, &close, &cn) || cn != n || memcmp(name, close, n) != 0)
 		return false;
 	for (int f = 0; f < F_COUNT; f++) {
-		if (strlen(field_names[f]) != n || memcmp(field_names[f], name, n) != 0)
+		if (strncmp(field_names[f], name, n) != 0 || field_names[f][n] != '\0')
 			continue;
 		if (p->seen[f])
 			return false;

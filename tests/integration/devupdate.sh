@@ -296,6 +296,21 @@ test_expect_success 'slow clients are cut off, connections are bounded, the serv
 	    if time.time() > end:
 	        sys.exit("never cut off")
 	assert closed_within(s, 20), "slow head kept open"
+	# a kept-alive connection answered once, then idle: closed by the idle deadline
+	s = socket.create_connection(("127.0.0.1", port))
+	s.sendall(b"GET /CertProv/ucsh-ca.pem HTTP/1.1\r\nHost: x\r\n\r\n")
+	s.settimeout(20)
+	got = b""
+	while b"END CERTIFICATE" not in got:
+	    b = s.recv(65536)
+	    assert b, "closed before the answer"
+	    got += b
+	while True:
+	    try:
+	        if not s.recv(65536):
+	            break
+	    except socket.timeout:
+	        sys.exit("idle connection kept open")
 	# more connections than the bound: the extra ones are closed at once
 	conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(12)]
 	shut = sum(1 for c in conns if closed_within(c, 1.0))
