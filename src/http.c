@@ -576,8 +576,9 @@ static void conn_free(struct http_conn *c)
 	event_free(c->rev);
 	event_free(c->wev);
 	if (c->ssl) {
-		if (!c->handshaking && c->state == CONN_CLOSING && SSL_shutdown(c->ssl) >= 0)
-			tls_send(c); /* a close_notify, if the socket takes it */
+		if (!c->handshaking && c->state == CONN_CLOSING)
+			SSL_shutdown(c->ssl); /* a close_notify */
+		tls_send(c); /* that, or the alert of a failed handshake, if the socket takes it */
 		SSL_free(c->ssl);
 		ERR_clear_error();
 	}
@@ -978,35 +979,30 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 	conn_run(arg);
 }
 
-static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+/*
+ * Serve fd as a connection of s (over TLS when tls), the connection bound
+ * checked by the caller. 0, or -1 with fd closed when there is no memory
+ * for it.
+ */
+static int conn_start(struct http_server *s, int fd, bool tls, const char *peer,
+		      const char *peer_ip)
 {
-	struct listener *l = arg;
-	struct http_server *s = l->s;
-	(void)lev;
-	if (s->stats.conns >= s->lim.max_conns || (l->tls && !s->tls)) {
-		s->stats.refused_conns++;
-		close(fd);
-		return;
-	}
 	struct http_conn *c = xcalloc(1, sizeof(*c));
 	c->s = s;
 	c->fd = fd;
 	c->file_fd = -1;
-	unsigned port;
-	net_addr_text((struct sockaddr_storage *)sa, (socklen_t)salen, c->peer);
-	net_addr_host((struct sockaddr_storage *)sa, (socklen_t)salen, c->peer_ip,
-		      sizeof(c->peer_ip), &port);
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", peer_ip);
 	c->rev = event_new(s->base, fd, EV_READ | EV_PERSIST, on_io, c);
 	c->wev = event_new(s->base, fd, EV_WRITE | EV_PERSIST, on_io, c);
 	c->timer = evtimer_new(s->base, on_timeout, c);
-	if (l->tls && (c->ssl = SSL_new(s->tls)) != NULL) {
+	if (tls && (c->ssl = SSL_new(s->tls)) != NULL) {
 		/* no partial writes: an SSL_write always writes all into tls_out */
 		SSL_set_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
 		SSL_set_accept_state(c->ssl);
 		c->handshaking = true;
 	}
-	if (!c->rev || !c->wev || !c->timer || (l->tls && (!c->ssl || tls_bios(c) != 0))) {
+	if (!c->rev || !c->wev || !c->timer || (tls && (!c->ssl || tls_bios(c) != 0))) {
 		log_warning("%s: %s: out of memory for a connection", s->name, c->peer);
 		if (c->rev)
 			event_free(c->rev);
@@ -1017,9 +1013,10 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		SSL_free(c->ssl);
 		close(fd);
 		free(c);
-		return;
+		return -1;
 	}
-	/* answers go out whole, with no Nagle wait for a short one */
+	/* answers go out whole, with no Nagle wait for a short one (a socket
+	 * that is not TCP refuses this, harmlessly) */
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->next = s->conns;
@@ -1031,6 +1028,26 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	set_deadline(c, s->lim.head_timeout); /* the TLS handshake and first head */
 	c->head_started = true;
 	conn_wait(c, true);
+	return 0;
+}
+
+static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	struct listener *l = arg;
+	struct http_server *s = l->s;
+	(void)lev;
+	if (s->stats.conns >= s->lim.max_conns || (l->tls && !s->tls)) {
+		s->stats.refused_conns++;
+		close(fd);
+		return;
+	}
+	char peer[NET_ADDR_TEXT_LEN], peer_ip[INET6_ADDRSTRLEN + 1];
+	unsigned port;
+	net_addr_text((struct sockaddr_storage *)sa, (socklen_t)salen, peer);
+	net_addr_host((struct sockaddr_storage *)sa, (socklen_t)salen, peer_ip, sizeof(peer_ip),
+		      &port);
+	conn_start(s, fd, l->tls, peer, peer_ip);
 }
 
 /* ---- Answers ------------------------------------------------------------------ */
@@ -1109,6 +1126,10 @@ static void write_head(struct http_request *req, int status, const char *ctype,
 		head_add(&p, end, d);
 		head_add(&p, end, "\r\n");
 	}
+	/* answered from its head, a request's body is not read, and the
+	 * connection cannot go on past it: say so */
+	if (req->head.content_length > 0 && !req->body)
+		c->close_after = true;
 	if (c->close_after)
 		head_add(&p, end, "Connection: close\r\n");
 	else if (req->head.minor == 0)
@@ -1252,6 +1273,16 @@ int http_server_listen(struct http_server *s, const char *addr, unsigned port, b
 	    listen_one(s, &ss, len, tls, &e6) != 0)
 		log_warning("%s", e6.msg);
 	return 0;
+}
+
+int http_server_adopt(struct http_server *s, int fd, const char *peer)
+{
+	if (s->stats.conns >= s->lim.max_conns) {
+		s->stats.refused_conns++;
+		close(fd);
+		return -1;
+	}
+	return conn_start(s, fd, false, peer, peer);
 }
 
 json_t *http_server_listeners(const struct http_server *s)

@@ -127,6 +127,13 @@ struct http_server *http_server_new(struct event_base *base, const char *name,
  */
 int http_server_listen(struct http_server *s, const char *addr, unsigned port, bool tls,
 		       struct ucsh_err *err);
+/*
+ * Serve an already connected stream socket fd (non-blocking) as if accepted
+ * by a plain listener; the server takes fd. peer names the peer in logs
+ * (and is the request's peer_ip). 0, or -1 when the connection bound is
+ * reached or there is no memory for the connection (fd closed).
+ */
+int http_server_adopt(struct http_server *s, int fd, const char *peer);
 /* The TLS context for connections accepted from now on (a reference is
  * taken; live connections keep theirs). */
 void http_server_set_tls(struct http_server *s, SSL_CTX *ctx);

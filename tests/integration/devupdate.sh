@@ -271,6 +271,13 @@ test_expect_success 'connections: large files whole over HTTP and HTTPS while ch
 	ordered(answers(t, check * 4 + last), 4)
 	# a head and body arriving in 60 pieces
 	ordered(answers(socket.create_connection(("127.0.0.1", port)), check + last, 60), 1)
+	# answered from its head, a request leaves its body unread: the answer
+	# says Connection: close, and what follows is not taken as a request
+	refused = (b"POST /RequestHandler/ucdevice.upx HTTP/1.1\r\nHost: x\r\n"
+	           b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+	got = answers(socket.create_connection(("127.0.0.1", port)), refused + check)
+	assert got.count(b"HTTP/1.1 ") == 1 and got.startswith(b"HTTP/1.1 415 "), got[:300]
+	assert b"\r\nConnection: close\r\n" in got.split(b"\r\n\r\n")[0] + b"\r\n", got[:300]
 	EOF
 '
 
