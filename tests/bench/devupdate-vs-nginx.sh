@@ -6,7 +6,9 @@
 #      (one pre-built request per phone, cycled; a rule with an approved image
 #      makes every answer "update available" with the file's URL and SHA-256)
 #      to ucshd's internal site; nginx serves a static file as large as
-#      ucshd's answer (the shared nginx.conf of the peers folder). Requests/s.
+#      ucshd's answer (the shared nginx.conf of the peers folder). Requests/s,
+#      over HTTP and over HTTPS (kept-alive connections: the handshakes are
+#      not what is measured).
 #   2. image downloads: a 32 MiB image imported as a package, fetched by
 #      CONNS connections from ucshd and the same file from nginx, over HTTP
 #      (sendfile on both) and HTTPS (both with an ECDSA P-256 certificate).
@@ -170,6 +172,9 @@ report() { # LABEL UCSHD_LINE NGINX_LINE FIELD(1 rps, 2 MiB/s)
 a=$(median "$U/RequestHandler/ucdevice.upx" "$CONNS" "$UCSHD_PID" -s checks.lua -- "$PHONES")
 b=$(median "$N/update.xml" "$CONNS" "$NGINX_PID" -s static.lua -- "$PHONES")
 report "update checks, HTTP, $CONNS connections (nginx: the same-size static file)" "$a" "$b" 1
+a=$(median "$UT/RequestHandler/ucdevice.upx" "$CONNS" "$UCSHD_PID" -s checks.lua -- "$PHONES")
+b=$(median "$NT/update.xml" "$CONNS" "$NGINX_PID" -s static.lua -- "$PHONES")
+report "update checks, HTTPS, $CONNS kept-alive connections (nginx: the same-size static file)" "$a" "$b" 1
 FILE=/RequestHandler/Files/$img/nk.bin
 a=$(median "$U$FILE" "$DL_CONNS" "$UCSHD_PID")
 b=$(median "$N/fw-32M.bin" "$DL_CONNS" "$NGINX_PID")
