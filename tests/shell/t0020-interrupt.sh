@@ -53,8 +53,22 @@ test_expect_success 'Ctrl-C in the interactive shell ends the pipeline and keeps
 	! grep -q EXITED screen.txt
 '
 
+# prompts_over N: wait (bounded) until the screen shows more than N prompts
+prompts_over() {
+	i=0
+	while screen && [ "$(grep -c "^ucsh .*>" screen.txt)" -le "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 400 ] && { echo "timed out waiting for prompt $(($1 + 1))"; cat screen.txt; return 1; }
+		sleep 0.05
+	done
+}
+
+# The next line is typed only once Ctrl-C has given a fresh prompt: typed
+# sooner, it can reach the line editor before the signal and go with it.
 test_expect_success 'Ctrl-C at the prompt drops the typed line and keeps the shell' '
+	screen && before=$(grep -c "^ucsh .*>" screen.txt) &&
 	tmux -L $sock send-keys -t t "Write-Output dropped" C-c &&
+	prompts_over $before &&
 	tmux -L $sock send-keys -t t "Write-Output kept" Enter &&
 	wait_screen "^kept" &&
 	! grep -q "^dropped" screen.txt &&
