@@ -93,6 +93,9 @@ test_expect_success 'the rollout survives a restart of ucshd and completes with 
 	wait_until "test \"\$(status Rollout-one)\" = Completed" 150 &&
 	for n in $PHONES; do test "$(cat phone$n/version)" = $V1 || return 1; done
 '
+# The restart ran in the case's subshell: this shell must stop the daemon
+# it started there, not leave it running after the test.
+[ -s "$TEST_DIR/ucshd.pid" ] && UCSHD_PID=$(cat "$TEST_DIR/ucshd.pid")
 
 test_expect_success 'a wave whose phones fail suspends the rollout; the others are held' '
 	$UCSH -c "Import-CsDeviceUpdate -FileName pkg-$V2.cab" >/dev/null &&
