@@ -99,3 +99,39 @@ enum store_op sql_positive(enum store_op op, bool *negated)
 	default: *negated = false; return op;
 	}
 }
+
+/* The columns of an older kind that came with version v. */
+static void ddl_new_columns(struct strbuf *sb, const struct store_kind *k, int v,
+			    const struct sql_dialect *d)
+{
+	for (size_t j = 0; j < k->ncolumns; j++) {
+		if (sql_since(k->columns[j].since) != v)
+			continue;
+		sb_adds(sb, "ALTER TABLE ");
+		sql_ident(sb, k->table);
+		sb_adds(sb, " ADD COLUMN ");
+		d->column(sb, &k->columns[j]);
+		sb_adds(sb, ";\n");
+		sql_index(sb, k, &k->columns[j]);
+	}
+}
+
+void sql_ddl_version(struct strbuf *sb, int v, const struct sql_dialect *d)
+{
+	if (v == 1)
+		sb_adds(sb, d->base_ddl);
+	for (size_t i = 0; i < store_kind_count(); i++) {
+		const struct store_kind *k = store_kind_at(i);
+		if (sql_since(k->since) == v)
+			d->table(sb, k, v);
+		else if (sql_since(k->since) < v)
+			ddl_new_columns(sb, k, v, d);
+		for (const char *const *o = k->owners; o && *o; o++) {
+			const struct store_kind *owner = store_kind_find(*o);
+			int when = sql_since(k->since) > sql_since(owner->since) ? sql_since(k->since)
+									 : sql_since(owner->since);
+			if (when == v)
+				d->owner_triggers(sb, k, owner);
+		}
+	}
+}

@@ -25,6 +25,18 @@ void sql_references(struct strbuf *sb, const struct store_column *c);
 void sql_index(struct strbuf *sb, const struct store_kind *k, const struct store_column *c);
 /* The schema version a column or kind came with (0 means 1). */
 int sql_since(int v);
+
+/* How a back end writes the pieces of the schema (its dialect). */
+struct sql_dialect {
+	const char *base_ddl; /* the tables of version 1 that are not kinds */
+	void (*table)(struct strbuf *sb, const struct store_kind *k, int v);
+	void (*column)(struct strbuf *sb, const struct store_column *c);
+	void (*owner_triggers)(struct strbuf *sb, const struct store_kind *k,
+			       const struct store_kind *owner);
+};
+/* Everything schema version v adds to what v-1 had: new tables, new
+ * columns of older ones (with their indexes), and owner triggers. */
+void sql_ddl_version(struct strbuf *sb, int v, const struct sql_dialect *d);
 /* Types kept as text. */
 bool sql_is_text_type(enum store_type t);
 /* ne, notlike, notin as eq, like, in with *negated set. */

@@ -469,46 +469,21 @@ static void ddl_owner_triggers(struct strbuf *sb, const struct store_kind *k,
 	sb_addf(sb, " SET \"%s\" = NEW.\"%s\" WHERE \"%s\" = OLD.\"%s\"; END;\n", kk, ok, kk, ok);
 }
 
-/* Everything schema version v adds to what v-1 had. */
-static void ddl_version(struct strbuf *sb, int v)
-{
-	if (v == 1)
-		sb_adds(sb, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
-			    "applied TEXT NOT NULL);\n"
-			    "CREATE TABLE change_counter (kind TEXT PRIMARY KEY, "
-			    "seq INTEGER NOT NULL);\n");
-	for (size_t i = 0; i < store_kind_count(); i++) {
-		const struct store_kind *k = store_kind_at(i);
-		if (sql_since(k->since) == v) {
-			ddl_table(sb, k, v);
-		} else if (sql_since(k->since) < v) {
-			for (size_t j = 0; j < k->ncolumns; j++) {
-				if (sql_since(k->columns[j].since) != v)
-					continue;
-				sb_adds(sb, "ALTER TABLE ");
-				sql_ident(sb, k->table);
-				sb_adds(sb, " ADD COLUMN ");
-				ddl_column(sb, &k->columns[j]);
-				sb_adds(sb, ";\n");
-				sql_index(sb, k, &k->columns[j]);
-			}
-		}
-		for (const char *const *o = k->owners; o && *o; o++) {
-			const struct store_kind *owner = store_kind_find(*o);
-			int when = sql_since(k->since) > sql_since(owner->since) ? sql_since(k->since)
-									 : sql_since(owner->since);
-			if (when == v)
-				ddl_owner_triggers(sb, k, owner);
-		}
-	}
-}
+
+static const char sq_base_ddl[] =
+	"CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL);\n"
+	"CREATE TABLE change_counter (kind TEXT PRIMARY KEY, seq INTEGER NOT NULL);\n";
+
+static const struct sql_dialect sq_dialect = {
+	sq_base_ddl, ddl_table, ddl_column, ddl_owner_triggers,
+};
 
 static int sq_migrate(struct store *st, int v, struct ucsh_err *err)
 {
 	struct sq *sq = sq_of(st);
 	struct strbuf sb = STRBUF_INIT;
 	char now[STORE_TIMESTAMP_LEN];
-	ddl_version(&sb, v);
+	sql_ddl_version(&sb, v, &sq_dialect);
 	store_timestamp(time(NULL), now);
 	sb_addf(&sb, "INSERT INTO schema_version (version, applied) VALUES (%d, '%s');\n", v, now);
 	int rc = sqlite3_exec(sq->db, sb_str(&sb), NULL, NULL, NULL);
