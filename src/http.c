@@ -980,13 +980,18 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Serve fd as a connection of s (over TLS when tls), the connection bound
- * checked by the caller. 0, or -1 with fd closed when there is no memory
- * for it.
+ * Serve fd as a connection of s (over TLS when tls). 0, or -1 with fd
+ * closed: the connection bound is reached, TLS has no context yet, or
+ * there is no memory for it.
  */
 static int conn_start(struct http_server *s, int fd, bool tls, const char *peer,
 		      const char *peer_ip)
 {
+	if (s->stats.conns >= s->lim.max_conns || (tls && !s->tls)) {
+		s->stats.refused_conns++;
+		close(fd);
+		return -1;
+	}
 	struct http_conn *c = xcalloc(1, sizeof(*c));
 	c->s = s;
 	c->fd = fd;
@@ -1035,19 +1040,13 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		      int salen, void *arg)
 {
 	struct listener *l = arg;
-	struct http_server *s = l->s;
 	(void)lev;
-	if (s->stats.conns >= s->lim.max_conns || (l->tls && !s->tls)) {
-		s->stats.refused_conns++;
-		close(fd);
-		return;
-	}
 	char peer[NET_ADDR_TEXT_LEN], peer_ip[INET6_ADDRSTRLEN + 1];
 	unsigned port;
 	net_addr_text((struct sockaddr_storage *)sa, (socklen_t)salen, peer);
 	net_addr_host((struct sockaddr_storage *)sa, (socklen_t)salen, peer_ip, sizeof(peer_ip),
 		      &port);
-	conn_start(s, fd, l->tls, peer, peer_ip);
+	conn_start(l->s, fd, l->tls, peer, peer_ip);
 }
 
 /* ---- Answers ------------------------------------------------------------------ */
@@ -1277,11 +1276,6 @@ int http_server_listen(struct http_server *s, const char *addr, unsigned port, b
 
 int http_server_adopt(struct http_server *s, int fd, const char *peer)
 {
-	if (s->stats.conns >= s->lim.max_conns) {
-		s->stats.refused_conns++;
-		close(fd);
-		return -1;
-	}
 	return conn_start(s, fd, false, peer, peer);
 }
 
