@@ -73,7 +73,9 @@ test_expect_success 'PINs never reach the audit log, however they were written' 
 	test_grep "Set-CsClientPin -Identity sip:ken@ucsh.local -pi: \*\*\*" log.csv &&
 	test_grep "Set-CsClientPin -Pin \*\*\* sip:ken@ucsh.local\"" log.csv &&
 	test_grep "Set-CsClientPin sip:ken@ucsh.local -Pin \*\*\* -WhatIf" log.csv &&
-	! grep -e 918273 -e 527361 -e 640192 -e "71 " -e 77 log.csv &&
+	! grep -e 918273 -e 527361 -e 640192 log.csv &&
+	grep Set-CsClientPin log.csv >pin-rows &&
+	! grep -e 71 -e 77 pin-rows &&
 	store_sql "SELECT * FROM audit_log" >rows && test_grep "Set-CsClientPin" rows &&
 	! grep -e 918273 -e 527361 -e 640192 rows &&
 	if test_on_sqlite; then ! grep -a -e 918273 -e 527361 -e 640192 "$TEST_DIR"/store/ucsh.db*; fi
