@@ -5,6 +5,14 @@
  * IMMEDIATE) so that a busy store fails at the start of a transaction,
  * after the busy timeout, rather than in the middle.
  *
+ * Cursors opened outside a transaction read through a second, read-only
+ * connection. A cursor holds its snapshot until it is drained, and a
+ * connection holding an old snapshot cannot take the write lock at all
+ * (SQLite fails at once, without the busy wait, once anyone else has
+ * committed). Get-CsPhone | Set-CsPhone writes while the Get's cursor is
+ * open, and ucshd commits check-ins meanwhile: on one connection that
+ * pipeline would fail whenever the estate is busy.
+ *
  * All SQL is generated here from the schema table in store.c. Statements
  * are cached by their text: an import of a million rows with the same
  * properties prepares its INSERT once.
@@ -29,16 +37,24 @@ struct stmt_slot {
 	unsigned long used;      /* for evicting the least recently used */
 };
 
-/* A statement checked out of the cache (slot NULL: not cached). */
+/* A statement checked out of a connection's cache (slot NULL: not cached). */
 struct sq_stmt {
 	sqlite3_stmt *stmt;
 	struct stmt_slot *slot;
+	struct sq_conn *conn;
 };
 
-struct sq {
+/* One SQLite connection and its statement cache. */
+struct sq_conn {
 	sqlite3 *db;
 	struct stmt_slot cache[SQ_CACHE];
 	unsigned long tick;
+};
+
+struct sq {
+	struct sq_conn rw;       /* writes, transactions, reads that finish at once */
+	struct sq_conn *rd;      /* cursors outside a transaction; opened on the first */
+	char *target;            /* the file, for opening rd; NULL for :memory: */
 	struct strbuf sql;       /* scratch for building statements */
 	/* The change counters as last read, and when. */
 	bool seq_valid;
@@ -98,10 +114,11 @@ static int constraint_error(struct store *st, int rc, const struct store_kind *k
 	}
 }
 
-/* Word an SQLite failure; the message never carries a value. */
-static int sq_error(struct store *st, int rc, const struct store_kind *k, struct ucsh_err *err)
+/* Word an SQLite failure on conn; the message never carries a value. */
+static int sq_error_on(struct store *st, struct sq_conn *conn, int rc, const struct store_kind *k,
+		       struct ucsh_err *err)
 {
-	const char *msg = sqlite3_errmsg(sq_of(st)->db);
+	const char *msg = sqlite3_errmsg(conn->db);
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -134,6 +151,11 @@ static int sq_error(struct store *st, int rc, const struct store_kind *k, struct
 	return store_fail(st, STORE_E_IO, -1);
 }
 
+static int sq_error(struct store *st, int rc, const struct store_kind *k, struct ucsh_err *err)
+{
+	return sq_error_on(st, &sq_of(st)->rw, rc, k, err);
+}
+
 /* ---- Statement cache -------------------------------------------------- */
 
 static uint32_t fnv1a(const char *s)
@@ -144,11 +166,11 @@ static uint32_t fnv1a(const char *s)
 	return h;
 }
 
-static struct stmt_slot *slot_for(struct sq *sq, const char *sql, uint32_t h)
+static struct stmt_slot *slot_for(struct sq_conn *conn, const char *sql, uint32_t h)
 {
 	struct stmt_slot *victim = NULL;
 	for (size_t i = 0; i < SQ_CACHE; i++) {
-		struct stmt_slot *s = &sq->cache[i];
+		struct stmt_slot *s = &conn->cache[i];
 		if (s->stmt && !s->busy && s->hash == h && strcmp(s->sql, sql) == 0)
 			return s;
 		if (!s->busy && (!victim || !s->stmt || (victim->stmt && s->used < victim->used)))
@@ -162,32 +184,38 @@ static struct stmt_slot *slot_for(struct sq *sq, const char *sql, uint32_t h)
 	return victim;
 }
 
-/* Check out a prepared statement for sql. */
-static int stmt_get(struct store *st, const char *sql, struct sq_stmt *h,
-		    const struct store_kind *k, struct ucsh_err *err)
+/* Check out a prepared statement for sql on conn. */
+static int stmt_get_on(struct store *st, struct sq_conn *conn, const char *sql,
+		       struct sq_stmt *h, const struct store_kind *k, struct ucsh_err *err)
 {
-	struct sq *sq = sq_of(st);
 	uint32_t hash = fnv1a(sql);
-	struct stmt_slot *s = slot_for(sq, sql, hash);
+	struct stmt_slot *s = slot_for(conn, sql, hash);
 	h->slot = s;
+	h->conn = conn;
 	if (s && s->stmt) {
 		s->busy = true;
-		s->used = ++sq->tick;
+		s->used = ++conn->tick;
 		h->stmt = s->stmt;
 		return 0;
 	}
-	int rc = sqlite3_prepare_v3(sq->db, sql, -1, s ? SQLITE_PREPARE_PERSISTENT : 0, &h->stmt,
-				    NULL);
+	int rc = sqlite3_prepare_v3(conn->db, sql, -1, s ? SQLITE_PREPARE_PERSISTENT : 0,
+				    &h->stmt, NULL);
 	if (rc != SQLITE_OK)
-		return sq_error(st, rc, k, err);
+		return sq_error_on(st, conn, rc, k, err);
 	if (s) {
 		s->sql = xstrdup(sql);
 		s->hash = hash;
 		s->stmt = h->stmt;
 		s->busy = true;
-		s->used = ++sq->tick;
+		s->used = ++conn->tick;
 	}
 	return 0;
+}
+
+static int stmt_get(struct store *st, const char *sql, struct sq_stmt *h,
+		    const struct store_kind *k, struct ucsh_err *err)
+{
+	return stmt_get_on(st, &sq_of(st)->rw, sql, h, k, err);
 }
 
 static void stmt_put(struct sq_stmt *h)
@@ -486,7 +514,7 @@ static int sq_migrate(struct store *st, int v, struct ucsh_err *err)
 	sql_ddl_version(&sb, v, &sq_dialect);
 	store_timestamp(time(NULL), now);
 	sb_addf(&sb, "INSERT INTO schema_version (version, applied) VALUES (%d, '%s');\n", v, now);
-	int rc = sqlite3_exec(sq->db, sb_str(&sb), NULL, NULL, NULL);
+	int rc = sqlite3_exec(sq->rw.db, sb_str(&sb), NULL, NULL, NULL);
 	sb_free(&sb);
 	return rc == SQLITE_OK ? 0 : sq_error(st, rc, NULL, err);
 }
@@ -559,7 +587,7 @@ static int sq_pragmas(struct store *st, bool memory, struct ucsh_err *err)
 	sqlite3_stmt *s = NULL;
 	/* journal_mode answers with the mode it got: a file that is not a
 	 * database, or that cannot switch, says so here. */
-	int rc = sqlite3_prepare_v2(sq->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+	int rc = sqlite3_prepare_v2(sq->rw.db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		mode = xstrdup((const char *)sqlite3_column_text(s, 0));
 		rc = SQLITE_OK;
@@ -580,34 +608,80 @@ static int sq_pragmas(struct store *st, bool memory, struct ucsh_err *err)
 	 * acknowledged (a binding's 200) survives a power loss too, not only a
 	 * crash. Writers batch (group commit, import batches), so the flush is
 	 * paid per batch, not per object. */
-	rc = sqlite3_exec(sq->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; "
+	rc = sqlite3_exec(sq->rw.db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; "
 				  "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;",
 			  NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : sq_error(st, rc, NULL, err);
 }
 
+/* Open conn on target with the settings every ucsh connection has. */
+static int conn_open(struct store *st, struct sq_conn *conn, const char *target, int flags,
+		     struct ucsh_err *err)
+{
+	int rc = sqlite3_open_v2(target, &conn->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_extended_result_codes(conn->db, 1);
+		sqlite3_busy_timeout(conn->db, st->busy_ms);
+		/* The store is data, never code: no schema tricks from a file. */
+		sqlite3_db_config(conn->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+		sqlite3_db_config(conn->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+		rc = sqlite3_create_collation_v2(conn->db, "UCSH_VERSION", SQLITE_UTF8, NULL,
+						 version_collate, NULL);
+	}
+	if (rc == SQLITE_OK)
+		return 0;
+	sq_error_on(st, conn, rc, NULL, err);
+	sqlite3_close_v2(conn->db);
+	conn->db = NULL;
+	return -1;
+}
+
+static void conn_close(struct sq_conn *conn)
+{
+	for (size_t i = 0; i < SQ_CACHE; i++) {
+		sqlite3_finalize(conn->cache[i].stmt);
+		free(conn->cache[i].sql);
+	}
+	/* close_v2 waits for any cursor the caller forgot instead of failing. */
+	sqlite3_close_v2(conn->db);
+	memset(conn, 0, sizeof(*conn));
+}
+
+/* The connection a cursor reads through: rw inside a transaction (the
+ * cursor must see the transaction's writes) and for an in-memory store
+ * (a second connection would be another database), else rd. */
+static struct sq_conn *cursor_conn(struct store *st, struct ucsh_err *err)
+{
+	struct sq *sq = sq_of(st);
+	if (st->depth > 0 || !sq->target)
+		return &sq->rw;
+	if (sq->rd)
+		return sq->rd;
+	struct sq_conn *rd = xcalloc(1, sizeof(*rd));
+	if (conn_open(st, rd, sq->target, SQLITE_OPEN_READWRITE, err) < 0 ||
+	    sqlite3_exec(rd->db, "PRAGMA query_only = ON; PRAGMA temp_store = MEMORY; "
+				 "PRAGMA cache_size = -16384;", NULL, NULL, NULL) != SQLITE_OK) {
+		if (rd->db)
+			sq_error_on(st, rd, sqlite3_errcode(rd->db), NULL, err);
+		conn_close(rd);
+		free(rd);
+		return NULL;
+	}
+	return sq->rd = rd;
+}
+
 static int sq_open(struct store *st, const char *target, struct ucsh_err *err)
 {
 	struct sq *sq = xcalloc(1, sizeof(*sq));
+	bool memory = strcmp(target, ":memory:") == 0;
 	st->impl = sq;
-	int rc = sqlite3_open_v2(target, &sq->db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_extended_result_codes(sq->db, 1);
-		sqlite3_busy_timeout(sq->db, st->busy_ms);
-		/* The store is data, never code: no schema tricks from a file. */
-		sqlite3_db_config(sq->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-		sqlite3_db_config(sq->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-		rc = sqlite3_create_collation_v2(sq->db, "UCSH_VERSION", SQLITE_UTF8, NULL,
-						 version_collate, NULL);
+	if (conn_open(st, &sq->rw, target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err) == 0) {
+		if (sq_pragmas(st, memory, err) == 0) {
+			sq->target = memory ? NULL : xstrdup(target);
+			return 0;
+		}
+		conn_close(&sq->rw);
 	}
-	if (rc != SQLITE_OK) {
-		sq_error(st, rc, NULL, err);
-	} else if (sq_pragmas(st, strcmp(target, ":memory:") == 0, err) == 0) {
-		return 0;
-	}
-	sqlite3_close_v2(sq->db);
 	free(sq);
 	st->impl = NULL;
 	return -1;
@@ -618,12 +692,12 @@ static void sq_close(struct store *st)
 	struct sq *sq = sq_of(st);
 	if (!sq)
 		return;
-	for (size_t i = 0; i < SQ_CACHE; i++) {
-		sqlite3_finalize(sq->cache[i].stmt);
-		free(sq->cache[i].sql);
+	if (sq->rd) {
+		conn_close(sq->rd);
+		free(sq->rd);
 	}
-	/* close_v2 waits for any cursor the caller forgot instead of failing. */
-	sqlite3_close_v2(sq->db);
+	conn_close(&sq->rw);
+	free(sq->target);
 	sb_free(&sq->sql);
 	free(sq);
 	st->impl = NULL;
@@ -631,7 +705,10 @@ static void sq_close(struct store *st)
 
 static void sq_set_busy_timeout(struct store *st, int ms)
 {
-	sqlite3_busy_timeout(sq_of(st)->db, ms);
+	struct sq *sq = sq_of(st);
+	sqlite3_busy_timeout(sq->rw.db, ms);
+	if (sq->rd)
+		sqlite3_busy_timeout(sq->rd->db, ms);
 }
 
 /* ---- Transactions ----------------------------------------------------- */
@@ -655,7 +732,7 @@ static int sq_rollback(struct store *st, int depth, struct ucsh_err *err)
 	struct sq *sq = sq_of(st);
 	char sql[48];
 	/* Some errors (a full disk, I/O) end the transaction by themselves. */
-	if (sqlite3_get_autocommit(sq->db))
+	if (sqlite3_get_autocommit(sq->rw.db))
 		return 0;
 	if (depth == 0)
 		return sq_run(st, "ROLLBACK", err);
@@ -670,7 +747,7 @@ static int sq_rollback(struct store *st, int depth, struct ucsh_err *err)
  * silently commit on its own: refuse it. */
 static int check_transaction(struct store *st, struct ucsh_err *err)
 {
-	if (st->depth == 0 || !sqlite3_get_autocommit(sq_of(st)->db))
+	if (st->depth == 0 || !sqlite3_get_autocommit(sq_of(st)->rw.db))
 		return 0;
 	err_set(err, "the transaction was ended by an earlier error");
 	err_hint(err, "roll it back and start again");
@@ -749,7 +826,7 @@ static int step_write(struct store *st, struct sq_stmt *h, const struct store_ki
 	int rc = sqlite3_step(h->stmt);
 	int ret = rc == SQLITE_DONE ? 0 : sq_error(st, rc, k, err);
 	if (n)
-		*n = ret == 0 ? sqlite3_changes(sq_of(st)->db) : 0;
+		*n = ret == 0 ? sqlite3_changes(sq_of(st)->rw.db) : 0;
 	stmt_put(h);
 	return ret;
 }
@@ -894,7 +971,8 @@ static int sq_query(struct store *st, const struct store_select *sel, void **imp
 	sb_adds(&sq->sql, " FROM ");
 	sql_ident(&sq->sql, sel->kind->table);
 	sb_select_tail(&sq->sql, sel, true);
-	if (stmt_get(st, sb_str(&sq->sql), &c->h, sel->kind, err) < 0) {
+	struct sq_conn *conn = cursor_conn(st, err);
+	if (!conn || stmt_get_on(st, conn, sb_str(&sq->sql), &c->h, sel->kind, err) < 0) {
 		free(c);
 		return -1;
 	}
@@ -936,7 +1014,7 @@ static int sq_next(struct store *st, void *impl, json_t **out, struct ucsh_err *
 		return 1;
 	}
 	c->done = true;
-	int ret = rc == SQLITE_DONE ? 0 : sq_error(st, rc, c->kind, err);
+	int ret = rc == SQLITE_DONE ? 0 : sq_error_on(st, c->h.conn, rc, c->kind, err);
 	/* Hand the statement back now: a drained cursor holds no snapshot. */
 	stmt_put(&c->h);
 	return ret;

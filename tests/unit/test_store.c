@@ -871,6 +871,57 @@ static void test_busy_store(void **state)
 	store_close(other);
 }
 
+/*
+ * A pipeline such as Get-CsPhone | Set-CsPhone writes while the Get's cursor
+ * is still open, and ucshd commits in between. The writes must wait for the
+ * lock and succeed, not fail at once because the cursor holds an old view.
+ */
+static void test_write_while_cursor_open(void **state)
+{
+	struct fixture *f = *state;
+	struct ucsh_err err = { 0 };
+	add_sample_phones(f->st);
+	struct store *other = store_open(f->uri, &err);
+	assert_non_null(other);
+
+	struct store_cursor *c;
+	json_t *obj;
+	assert_int_equal(store_query(f->st, "Phone", NULL, NULL, &c, &err), 0);
+	assert_int_equal(store_cursor_next(c, &obj, &err), 1);
+	json_decref(obj);
+
+	/* another process commits while the cursor is open */
+	add_phone(other, "00-04-F2-00-00-10", "CX600", NULL, NULL);
+	/* a transaction, and a lone write, both from the cursor's own store */
+	assert_int_equal(store_begin(f->st, &err), 0);
+	add_phone(f->st, "00-04-F2-00-00-11", "CX600", NULL, NULL);
+	assert_int_equal(store_commit(f->st, &err), 0);
+	add_phone(f->st, "00-04-F2-00-00-12", "CX600", NULL, NULL);
+
+	/* and while the other holds the lock briefly, a write waits for it */
+	assert_int_equal(store_begin(other, &err), 0);
+	add_phone(other, "00-04-F2-00-00-13", "CX600", NULL, NULL);
+	store_set_busy_timeout(f->st, 20);
+	json_t *p = json_pack("{s:s}", "MacAddress", "00-04-F2-00-00-14");
+	assert_int_equal(store_insert(f->st, "Phone", p, &err), -1);
+	assert_int_equal(store_last_error(f->st), STORE_E_BUSY);
+	assert_int_equal(store_commit(other, &err), 0);
+	assert_int_equal(store_insert(f->st, "Phone", p, &err), 0);
+	json_decref(p);
+
+	/* the cursor goes on to its end */
+	int n = 1, rc;
+	while ((rc = store_cursor_next(c, &obj, &err)) == 1) {
+		json_decref(obj);
+		n++;
+	}
+	assert_int_equal(rc, 0);
+	assert_true(n >= 5);
+	store_cursor_free(c);
+	assert_int_equal(count(f->st, "Phone", NULL), 10);
+	store_close(other);
+}
+
 static void test_change_counter(void **state)
 {
 	struct fixture *f = *state;
@@ -987,6 +1038,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cursor_streams_many_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_while_cursor_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change_counter, setup, teardown),
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_schema_table),
