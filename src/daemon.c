@@ -350,6 +350,7 @@ int daemon_init(struct daemon *d, const char *store_uri, const struct daemon_opt
 	d->store = store_open(store_uri, err);
 	if (!d->store || find_pool(d, err) || store_changes(d->store, NULL, &d->change_seq, err))
 		return -1;
+	d->admin_busy_ms = store_busy_timeout(d->store);
 	d->base = event_base_new();
 	if (!d->base)
 		return err_set(err, "cannot create the event loop");
@@ -391,7 +392,12 @@ int daemon_service_start(struct service *svc, struct ucsh_err *err)
 {
 	if (svc->state == SERVICE_RUNNING)
 		return 0;
-	if (svc->ops->start(svc, err)) {
+	struct store *st = svc->d->store;
+	int loop_ms = store_busy_timeout(st);
+	store_set_busy_timeout(st, svc->d->admin_busy_ms);
+	int rc = svc->ops->start(svc, err);
+	store_set_busy_timeout(st, loop_ms);
+	if (rc) {
 		svc->state = SERVICE_FAILED;
 		snprintf(svc->last_error, sizeof(svc->last_error), "%s", err->msg);
 		log_error("%s did not start: %s", svc->ops->name, err->msg);
@@ -407,7 +413,12 @@ void daemon_service_stop(struct service *svc)
 {
 	if (svc->state != SERVICE_RUNNING)
 		return;
+	/* what a stopping service still writes waits as an admin's write does */
+	struct store *st = svc->d->store;
+	int loop_ms = store_busy_timeout(st);
+	store_set_busy_timeout(st, svc->d->admin_busy_ms);
 	svc->ops->stop(svc);
+	store_set_busy_timeout(st, loop_ms);
 	svc->state = SERVICE_STOPPED;
 	log_notice("%s stopped", svc->ops->name);
 }
@@ -448,6 +459,7 @@ json_t *daemon_status(struct daemon *d)
 
 int daemon_run(struct daemon *d)
 {
+	store_set_busy_timeout(d->store, DAEMON_LOOP_BUSY_MS);
 	int rc = event_base_dispatch(d->base);
 	return rc < 0 ? 1 : 0;
 }

@@ -65,6 +65,16 @@ struct service {
 	void *impl; /* the service's own state, owned through ops->destroy */
 };
 
+/*
+ * How long the loop waits for another writer's lock. The loop answers every
+ * phone, so it never waits long: a write that finds the store busy (an
+ * Import-CsPhone batch, a Set-* pipeline) is kept and tried again a little
+ * later, and the phones are answered meanwhile. Starting a service, which
+ * an admin asked for and waits on, uses the store's usual busy timeout.
+ */
+#define DAEMON_LOOP_BUSY_MS 20
+#define DAEMON_BUSY_RETRY_MS 50  /* the wait before a kept write is tried again */
+
 struct daemon {
 	struct event_base *base;
 	struct store *store;
@@ -88,6 +98,7 @@ struct daemon {
 	struct event *settle;     /* a reload after a burst of notifications */
 	struct event *report_timer;
 	bool pooled;              /* the store serves a pool (PostgreSQL) */
+	int admin_busy_ms;        /* the store's busy timeout for what an admin asked */
 	bool draining;
 	time_t started;
 };

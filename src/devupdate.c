@@ -61,6 +61,9 @@ struct web_shared {
 	json_t *phones;           /* MAC -> inventory row waiting for the flush */
 	json_t *written;          /* MAC -> [signature, time] of the last row written */
 	json_t *failures;         /* SipAddress -> {p: principal, n: wrong PINs} to count */
+	/* Writes the store was too busy to take, kept for the next flush. */
+	json_t *checkins;         /* [rollout, MAC, version, offered, time] of rollouts */
+	json_t *logs;             /* DeviceUpdateLog rows of logs already on disk */
 	struct event *flush_ev;
 	struct event *tick_ev;    /* the rollouts' periodic step */
 	unsigned long long upload_bytes; /* bodies of log uploads in memory now */
@@ -321,6 +324,13 @@ static char *image_id(const json_t *rule, const char *version)
 
 /* ---- The phone inventory ------------------------------------------------------ */
 
+static void flush_soon(struct web_shared *sh)
+{
+	struct timeval tv = { INVENTORY_FLUSH_MS / 1000, (INVENTORY_FLUSH_MS % 1000) * 1000 };
+	if (!evtimer_pending(sh->flush_ev, NULL))
+		evtimer_add(sh->flush_ev, &tv);
+}
+
 static void inventory_flush(struct web_shared *sh)
 {
 	struct store *st = sh->d->store;
@@ -340,9 +350,10 @@ static void inventory_flush(struct web_shared *sh)
 		}
 		store_rollback(st, NULL);
 	}
-	/* kept for the next check-in's flush; the queue is bounded */
-	log_warning("device update: the inventory of %zu phones waits: %s",
-		    json_object_size(sh->phones), err.msg);
+	/* kept for the next flush; the queue is bounded */
+	if (store_last_error(st) != STORE_E_BUSY)
+		log_warning("device update: the inventory of %zu phones waits: %s",
+			    json_object_size(sh->phones), err.msg);
 }
 
 /* Wrong PINs are counted after their answers have gone, as the registrar
@@ -352,25 +363,70 @@ static void failures_flush(struct web_shared *sh)
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach(sh->failures, k, v)
-		signin_record_failure(&sh->signin, json_object_get(v, "p"),
-				      (long)json_integer_value(json_object_get(v, "n")));
-	json_object_clear(sh->failures);
+	void *tmp;
+	json_object_foreach_safe(sh->failures, tmp, k, v)
+		if (signin_record_failure(&sh->signin, json_object_get(v, "p"),
+					  (long)json_integer_value(json_object_get(v, "n"))) == 0)
+			json_object_del(sh->failures, k);
+}
+
+/* Keep what the store was too busy to take, up to a bound: past it the
+ * oldest goes, with a word in the log. */
+static void keep_for_later(json_t *queue, json_t *item, const char *what)
+{
+	if (json_array_size(queue) >= INVENTORY_MAX_QUEUE) {
+		log_warning("device update: the store stays busy; a %s is dropped", what);
+		json_array_remove(queue, 0);
+	}
+	json_array_append_new(queue, item);
+}
+
+/* Rollout check-ins and log rows kept while the store was busy, in order. */
+static void kept_flush(struct web_shared *sh)
+{
+	struct ucsh_err err;
+	size_t i, n;
+	json_t *v;
+	for (n = 0; n < json_array_size(sh->checkins); n++) {
+		v = json_array_get(sh->checkins, n);
+		const json_t *ro = row_by_id(sh->rows[C_ROLLOUTS],
+					     json_string_value(json_array_get(v, 0)));
+		if (ro && rollout_checkin(sh->d->store, ro, json_string_value(json_array_get(v, 1)),
+					  json_string_value(json_array_get(v, 2)),
+					  json_is_true(json_array_get(v, 3)),
+					  (time_t)json_integer_value(json_array_get(v, 4))) < 0)
+			break;
+	}
+	for (i = 0; i < n; i++)
+		json_array_remove(sh->checkins, 0);
+	while (json_array_size(sh->logs)) {
+		v = json_array_get(sh->logs, 0);
+		if (store_upsert(sh->d->store, "DeviceUpdateLog", v, &err)) {
+			if (store_last_error(sh->d->store) == STORE_E_BUSY)
+				break;
+			log_warning("device update: a log of %s is kept but not listed: %s",
+				    str_of(v, "MacAddress"), err.msg);
+		}
+		json_array_remove(sh->logs, 0);
+	}
+}
+
+static bool anything_kept(const struct web_shared *sh)
+{
+	return json_object_size(sh->failures) || json_array_size(sh->checkins) ||
+	       json_array_size(sh->logs) || json_object_size(sh->phones);
 }
 
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	failures_flush(arg);
-	inventory_flush(arg);
-}
-
-static void flush_soon(struct web_shared *sh)
-{
-	struct timeval tv = { INVENTORY_FLUSH_MS / 1000, (INVENTORY_FLUSH_MS % 1000) * 1000 };
-	if (!evtimer_pending(sh->flush_ev, NULL))
-		evtimer_add(sh->flush_ev, &tv);
+	struct web_shared *sh = arg;
+	failures_flush(sh);
+	kept_flush(sh);
+	inventory_flush(sh);
+	if (anything_kept(sh))
+		flush_soon(sh); /* the store was busy: again at the next flush */
 }
 
 /* What a check-in says of a phone, for the inventory. Written when it
@@ -577,8 +633,15 @@ static void handle_check(struct web_site *site, struct http_request *req)
 				     &xml_len);
 	if (offered)
 		site->n.offered++;
-	if (ro)
-		rollout_checkin(sh->d->store, ro, q.mac, q.version, rv == ROLLOUT_OFFER && offered, now);
+	bool ro_offered = rv == ROLLOUT_OFFER && offered;
+	if (ro && (json_array_size(sh->checkins) ||
+		   rollout_checkin(sh->d->store, ro, q.mac, q.version, ro_offered, now) < 0)) {
+		/* behind those already kept, so that a phone's check-ins keep their order */
+		keep_for_later(sh->checkins, json_pack("[s, s, s, b, I]", str_of(ro, "Identity"),
+						       q.mac, q.version, ro_offered, (json_int_t)now),
+			       "rollout check-in");
+		flush_soon(sh);
+	}
 	inventory_note(sh, &q, req->peer_ip, phone_site, now);
 	http_respond(req, 200, "text/xml; charset=utf-8", xml, xml_len);
 }
@@ -851,7 +914,15 @@ static void log_done(struct web_site *site, struct http_request *req, struct upl
 					"MacAddress", up->mac, "FileName", up->name, "FileType",
 					up->type, "Size", (json_int_t)up->size, "Received", ts,
 					"Path", rel);
-		int rc = store_upsert(sh->d->store, "DeviceUpdateLog", row, &err);
+		int rc = json_array_size(sh->logs) ? -1
+			 : store_upsert(sh->d->store, "DeviceUpdateLog", row, &err);
+		if (rc && (json_array_size(sh->logs) ||
+			   store_last_error(sh->d->store) == STORE_E_BUSY)) {
+			/* the file is kept; its row follows once the store is free */
+			keep_for_later(sh->logs, json_incref(row), "log upload's record");
+			flush_soon(sh);
+			rc = 0;
+		}
 		json_decref(row);
 		free(id);
 		if (rc == 0) {
@@ -1083,10 +1154,16 @@ static void on_rollout_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (json_array_size(sh->rows[C_ROLLOUTS]) == 0)
 		return;
-	if (store_job_lease(sh->d->store, "rollouts", sh->d->node, ROLLOUT_LEASE_SECS, &held,
-			    &err) < 0)
-		log_warning("rollouts: cannot take the lease: %s", err.msg);
-	else if (held && rollout_tick(sh->d->store, time(NULL), &err))
+	/* Waves are judged on every check-in heard: none may still wait. */
+	kept_flush(sh);
+	if (json_array_size(sh->checkins))
+		return;
+	int rc = store_job_lease(sh->d->store, "rollouts", sh->d->node, ROLLOUT_LEASE_SECS, &held,
+				 &err);
+	if (rc == 0 && held)
+		rc = rollout_tick(sh->d->store, time(NULL), &err);
+	/* a busy store: the next tick tries again */
+	if (rc < 0 && store_last_error(sh->d->store) != STORE_E_BUSY)
 		log_warning("rollouts: %s", err.msg);
 }
 
@@ -1115,6 +1192,8 @@ static struct web_shared *shared_get(struct service *svc, struct ucsh_err *err)
 	sh->phones = json_object();
 	sh->written = json_object();
 	sh->failures = json_object();
+	sh->checkins = json_array();
+	sh->logs = json_array();
 	sh->parser = update_parser_new();
 	sh->flush_ev = evtimer_new(svc->d->base, on_flush, sh);
 	sh->tick_ev = event_new(svc->d->base, -1, EV_PERSIST, on_rollout_tick, sh);
@@ -1135,7 +1214,13 @@ static void shared_put(struct web_shared *sh)
 	if (!sh || --sh->refs > 0)
 		return;
 	failures_flush(sh);
+	kept_flush(sh);
 	inventory_flush(sh);
+	if (anything_kept(sh))
+		log_warning("device update: the store stayed busy; %zu check-ins, %zu log records "
+			    "and %zu inventory rows are not written",
+			    json_array_size(sh->checkins), json_array_size(sh->logs),
+			    json_object_size(sh->phones));
 	struct ucsh_err err;
 	if (store_job_release(sh->d->store, "rollouts", sh->d->node, &err))
 		log_warning("rollouts: cannot give the lease up: %s", err.msg);
@@ -1147,6 +1232,8 @@ static void shared_put(struct web_shared *sh)
 	json_decref(sh->phones);
 	json_decref(sh->written);
 	json_decref(sh->failures);
+	json_decref(sh->checkins);
+	json_decref(sh->logs);
 	json_decref(sh->pool_seen);
 	update_parser_free(sh->parser);
 	if (sh->flush_ev)

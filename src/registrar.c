@@ -27,6 +27,10 @@
 #include "store.h"
 
 #define BATCH_MAX 4096          /* commit early past this many pending answers */
+/* A batch that finds the store busy waits, its answers held, this long at
+ * most before they become 500s: well inside the 32 s a UDP client keeps
+ * retransmitting (its retransmissions are absorbed meanwhile). */
+#define BATCH_BUSY_WAIT_SEC 16
 #define EXPIRY_TICK_SEC 1
 /* Expired bindings leave the store by one node of a pool at a time: the
  * holder of this lease (store_job_lease), renewed at every run. */
@@ -75,18 +79,19 @@ struct reply {
 
 /* What the next commit writes and the answers that wait for it. */
 struct batch {
-	json_t *puts;         /* Registration rows */
-	json_t *dels;         /* Registration identities */
+	json_t *regs;         /* Registration identity -> the row to write, or null: delete */
 	json_t *phones;       /* MAC -> Phone row */
 	json_t *failures;     /* SipAddress -> {"p": principal, "n": wrong PINs} */
 	struct reply *replies;
 	size_t nreplies, cap;
 	struct event *ev;
 	bool scheduled;
+	time_t busy_since;    /* when the store first refused this batch, 0: it has not */
 };
 
 struct counters {
-	unsigned long long requests, r200, r401, r403, r4xx, r5xx, commits, commit_failures;
+	unsigned long long requests, r200, r401, r403, r4xx, r5xx, commits, commit_failures,
+		busy_waits;
 };
 
 struct registrar {
@@ -403,21 +408,29 @@ static void aor_refresh(struct registrar *r, struct aor *a)
 		note_expiry(r, b->expires);
 }
 
+/* Changes of ours that the store has not taken yet (memory is ahead). */
+static bool batch_holds_changes(const struct batch *bt)
+{
+	return json_object_size(bt->regs) || json_object_size(bt->phones);
+}
+
 /* Whether to read every binding again: another process changed them. In a
  * pool that is every commit of the other nodes: at most every
- * POOL_FULL_LOAD_SEC there (aor_refresh keeps the answers right). */
+ * POOL_FULL_LOAD_SEC there (aor_refresh keeps the answers right). Never
+ * while the batch holds changes: the read would undo them in memory. */
 static bool full_load_due(const struct registrar *r)
 {
-	return r->reg_stale && (!r->d->pooled || time(NULL) - r->full_load >= POOL_FULL_LOAD_SEC);
+	return r->reg_stale && !batch_holds_changes(&r->batch) &&
+	       (!r->d->pooled || time(NULL) - r->full_load >= POOL_FULL_LOAD_SEC);
 }
 
 /* ---- The group commit ------------------------------------------------- */
 
 static void batch_reset(struct batch *bt)
 {
-	json_array_clear(bt->puts);
-	json_array_clear(bt->dels);
+	json_object_clear(bt->regs);
 	json_object_clear(bt->phones);
+	bt->busy_since = 0;
 	for (size_t i = 0; i < bt->nreplies; i++)
 		free(bt->replies[i].data);
 	bt->nreplies = 0;
@@ -431,7 +444,6 @@ static int batch_write(struct registrar *r, struct ucsh_err *err)
 	struct store *st = r->d->store;
 	struct batch *bt = &r->batch;
 	long long before;
-	size_t i;
 	json_t *v;
 	const char *k;
 	if (store_begin(st, err))
@@ -440,11 +452,9 @@ static int batch_write(struct registrar *r, struct ucsh_err *err)
 		goto fail;
 	if (before != r->reg_seq)
 		r->reg_stale = true;
-	json_array_foreach(bt->dels, i, v)
-		if (store_delete(st, "Registration", json_string_value(v), err) < 0)
-			goto fail;
-	json_array_foreach(bt->puts, i, v)
-		if (store_upsert(st, "Registration", v, err))
+	json_object_foreach(bt->regs, k, v)
+		if (json_is_null(v) ? store_delete(st, "Registration", k, err) < 0
+				    : store_upsert(st, "Registration", v, err) != 0)
 			goto fail;
 	json_object_foreach(bt->phones, k, v)
 		if (store_upsert(st, "Phone", v, err))
@@ -496,27 +506,64 @@ static void failures_flush(struct registrar *r)
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach(r->batch.failures, k, v)
-		signin_record_failure(&r->signin, json_object_get(v, "p"),
-				      (long)json_integer_value(json_object_get(v, "n")));
-	json_object_clear(r->batch.failures);
+	void *tmp;
+	/* those the store was too busy to count stay for the next try */
+	json_object_foreach_safe(r->batch.failures, tmp, k, v)
+		if (signin_record_failure(&r->signin, json_object_get(v, "p"),
+					  (long)json_integer_value(json_object_get(v, "n"))) == 0)
+			json_object_del(r->batch.failures, k);
 }
 
-static void batch_flush(struct registrar *r)
+/* Try the batch again a little later, its answers held. */
+static void batch_retry(struct batch *bt)
+{
+	struct timeval tv = { 0, DAEMON_BUSY_RETRY_MS * 1000 };
+	event_add(bt->ev, &tv);
+	bt->scheduled = true;
+}
+
+/* Whether a batch the store refused as busy may wait for another try:
+ * not when the service stops, nor past the bounds on its size and age. */
+static bool batch_may_wait(struct registrar *r, bool may_wait)
+{
+	struct batch *bt = &r->batch;
+	time_t now = time(NULL);
+	if (store_last_error(r->d->store) != STORE_E_BUSY || !may_wait ||
+	    bt->nreplies >= BATCH_MAX)
+		return false;
+	if (!bt->busy_since) {
+		bt->busy_since = now;
+		r->n.busy_waits++;
+		log_info("the store is busy (another writer holds it): %zu answers wait",
+			 bt->nreplies);
+	}
+	return now - bt->busy_since < BATCH_BUSY_WAIT_SEC;
+}
+
+/* Commit the batch and send its answers. may_wait: a busy store keeps the
+ * batch for another try instead of failing it. */
+static void batch_flush(struct registrar *r, bool may_wait)
 {
 	struct batch *bt = &r->batch;
 	struct ucsh_err err;
+	if (bt->scheduled)
+		event_del(bt->ev);
 	bt->scheduled = false;
 	if (json_object_size(bt->failures))
 		failures_flush(r);
-	if (bt->nreplies == 0)
+	if (bt->nreplies == 0) {
+		if (json_object_size(bt->failures) && may_wait)
+			batch_retry(bt);
 		return;
-	bool wrote = json_array_size(bt->puts) || json_array_size(bt->dels) ||
-		     json_object_size(bt->phones);
+	}
+	bool wrote = batch_holds_changes(bt);
 	if (!wrote || batch_write(r, &err) == 0) {
 		r->n.commits += wrote;
 		for (size_t i = 0; i < bt->nreplies; i++)
 			send_reply(r, &bt->replies[i]);
+	} else if (batch_may_wait(r, may_wait)) {
+		batch_retry(bt);
+		return;
 	} else {
 		/* Memory ran ahead of the store: answer 500 and take the store's word. */
 		log_error("cannot store %zu registrations: %s", bt->nreplies, err.msg);
@@ -538,7 +585,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	batch_flush(arg);
+	batch_flush(arg, true);
 }
 
 static void batch_schedule(struct batch *bt)
@@ -578,7 +625,7 @@ static void batch_add_reply(struct registrar *r, const struct sip_peer *to, stru
 	rp->data = sb_detach(sb);
 	batch_schedule(bt);
 	if (bt->nreplies >= BATCH_MAX)
-		batch_flush(r);
+		batch_flush(r, true);
 }
 
 /* ---- Configuration and principals -------------------------------------- */
@@ -850,7 +897,7 @@ static int contacts_check(struct registrar *r, const struct sip_msg *m, struct a
 static void binding_remove(struct registrar *r, struct aor *a, struct binding *b)
 {
 	a->pending = r->batch_no + 1;
-	json_array_append_new(r->batch.dels, json_string(b->id));
+	json_object_set_new(r->batch.regs, b->id, json_null());
 	aor_unlink(a, b);
 	r->nbindings--;
 	binding_free(b);
@@ -940,7 +987,7 @@ static void contact_apply(struct registrar *r, const struct sip_msg *m, const st
 		json_object_set_new(r->batch.phones, b->phone, phone);
 	}
 	a->pending = r->batch_no + 1;
-	json_array_append_new(r->batch.puts, binding_row(r, a->name, b));
+	json_object_set_new(r->batch.regs, b->id, binding_row(r, a->name, b));
 }
 
 /* The Contact lines of a 200: every binding with the seconds it has left. */
@@ -1183,7 +1230,7 @@ static void on_expiry(evutil_socket_t fd, short what, void *arg)
 	/* In a pool the sweep also runs on a clock: the holder renews its lease,
 	 * and another node takes over within EXPIRY_LEASE_SEC of its failure. */
 	if ((r->next_expiry && now >= r->next_expiry) || (r->d->pooled && now >= r->next_sweep)) {
-		batch_flush(r); /* the store must see pending refreshes first */
+		batch_flush(r, true); /* the store must see pending refreshes first */
 		expire_now(r, now);
 	}
 }
@@ -1204,6 +1251,7 @@ static json_t *registrar_status(struct service *svc)
 	json_object_set_new(o, "Responses5xx", json_integer((json_int_t)r->n.r5xx));
 	json_object_set_new(o, "ActiveBindings", json_integer((json_int_t)r->nbindings));
 	json_object_set_new(o, "Commits", json_integer((json_int_t)r->n.commits));
+	json_object_set_new(o, "StoreBusyWaits", json_integer((json_int_t)r->n.busy_waits));
 	return o;
 }
 
@@ -1245,8 +1293,7 @@ static void registrar_teardown(struct registrar *r)
 	bindings_clear(r);
 	free(r->buckets);
 	batch_reset(&r->batch);
-	json_decref(r->batch.puts);
-	json_decref(r->batch.dels);
+	json_decref(r->batch.regs);
 	json_decref(r->batch.phones);
 	json_decref(r->batch.failures);
 	free(r->batch.replies);
@@ -1277,8 +1324,7 @@ static int registrar_setup(struct registrar *r, struct ucsh_err *err)
 	struct timeval tick = { EXPIRY_TICK_SEC, 0 };
 	r->nbuckets = 1024;
 	r->buckets = xcalloc(r->nbuckets, sizeof(*r->buckets));
-	r->batch.puts = json_array();
-	r->batch.dels = json_array();
+	r->batch.regs = json_object();
 	r->batch.phones = json_object();
 	r->batch.failures = json_object();
 	r->msg = sip_msg_new();
@@ -1325,7 +1371,7 @@ static void registrar_stop(struct service *svc)
 	struct registrar *r = svc->impl;
 	if (!r || !r->tp)
 		return;
-	batch_flush(r); /* what was accepted is committed and answered */
+	batch_flush(r, false); /* what was accepted is committed and answered */
 	sip_transport_flush(r->tp);
 	struct ucsh_err err;
 	/* another node of the pool takes the expiry over at once */
@@ -1357,7 +1403,7 @@ static void registrar_reload(struct service *svc)
 			   "Start-CsService Registrar apply them");
 	json_decref(old);
 	signin_refresh(&r->signin);
-	batch_flush(r);
+	batch_flush(r, true);
 	if (store_changes(r->d->store, "Registration", &seq, &err) == 0 && seq != r->reg_seq)
 		r->reg_stale = true;
 	if (full_load_due(r) && bindings_load(r, &err) == 0) {
@@ -1375,7 +1421,7 @@ static void registrar_destroy(struct service *svc)
 
 static const char *const registrar_counters[] = {
 	"Requests", "Responses200", "Responses401", "Responses403", "ResponsesOther4xx",
-	"Responses5xx", "Commits", "Connections", "ConnectionsRefused", NULL,
+	"Responses5xx", "Commits", "StoreBusyWaits", "Connections", "ConnectionsRefused", NULL,
 };
 
 const struct service_ops registrar_service_ops = {

@@ -108,8 +108,8 @@ static json_t *checkin_change(const json_t *ro, const json_t *t, const char *ver
 	return NULL;
 }
 
-void rollout_checkin(struct store *st, const json_t *ro, const char *mac, const char *version,
-		     bool offered, time_t now)
+int rollout_checkin(struct store *st, const json_t *ro, const char *mac, const char *version,
+		    bool offered, time_t now)
 {
 	struct ucsh_err err;
 	char ts[STORE_TIMESTAMP_LEN];
@@ -127,12 +127,14 @@ void rollout_checkin(struct store *st, const json_t *ro, const char *mac, const 
 	} else if (found == 1 && (ch = checkin_change(ro, t, version, offered, ts))) {
 		rc = store_update(st, "DeviceRolloutTarget", id, ch, &err) < 0 ? -1 : 0;
 	}
-	if (found < 0 || rc)
+	bool busy = (found < 0 || rc) && store_last_error(st) == STORE_E_BUSY;
+	if ((found < 0 || rc) && !busy)
 		log_warning("rollout %s: the check-in of %s is not recorded: %s",
 			    str_of(ro, "Identity"), mac, err.msg);
 	json_decref(ch);
 	json_decref(t);
 	free(id);
+	return busy ? -1 : 0;
 }
 
 /* ---- The periodic step --------------------------------------------------------- */

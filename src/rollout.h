@@ -55,9 +55,10 @@ enum rollout_verdict rollout_decide(const json_t *rollout, const char *mac, cons
 
 /* A check-in of mac running version under rollout, which was offered
  * (ROLLOUT_OFFER) or not. Recorded in the store at once: rare next to
- * plain checks, and outcomes must survive a crash. */
-void rollout_checkin(struct store *st, const json_t *rollout, const char *mac,
-		     const char *version, bool offered, time_t now);
+ * plain checks, and outcomes must survive a crash. -1: the store was busy
+ * and nothing was recorded; the caller keeps the check-in and tries again. */
+int rollout_checkin(struct store *st, const json_t *rollout, const char *mac,
+		    const char *version, bool offered, time_t now);
 
 /* The periodic step of every rollout in the store. 0, or -1 with err. */
 int rollout_tick(struct store *st, time_t now, struct ucsh_err *err);

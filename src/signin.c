@@ -125,15 +125,21 @@ static long max_attempts(struct signin *s, const json_t *principal)
 
 /* Count n wrong PINs and lock at the policy's limit. Its own transaction:
  * failures are rare and must count even if nothing else commits. */
-void signin_record_failure(struct signin *s, const json_t *principal, long n)
+int signin_record_failure(struct signin *s, const json_t *principal, long n)
 {
 	struct ucsh_err err;
 	struct store *st = s->st;
 	const char *sip = str_of(principal, "SipAddress");
 	long max = max_attempts(s, principal);
 	json_t *pin = NULL;
-	if (store_begin(st, &err))
+	int rc = 0;
+	if (store_begin(st, &err)) {
+		if (store_last_error(st) == STORE_E_BUSY)
+			rc = -1;
+		else
+			log_warning("the wrong PINs of %s are not counted: %s", sip, err.msg);
 		goto out;
+	}
 	if (store_get(st, "ClientPin", sip, &pin, &err) == 1 &&
 	    !json_is_true(json_object_get(pin, "IsLockedOut"))) {
 		long failed = int_of(pin, "FailedAttempts", 0) + n;
@@ -147,8 +153,10 @@ void signin_record_failure(struct signin *s, const json_t *principal, long n)
 	if (store_commit(st, &err) == 0)
 		goto out;
 	store_rollback(st, NULL);
+	log_warning("the wrong PINs of %s are not counted: %s", sip, err.msg);
 out:
 	json_decref(pin);
+	return rc;
 }
 
 static void reset_failures(struct signin *s, const json_t *principal, const json_t *pin)

@@ -58,7 +58,9 @@ enum signin_verdict signin_check(struct signin *s, struct digest_server *ds,
 				 json_t **wrong_pin, struct ucsh_err *err);
 
 /* Count n wrong PINs of principal and lock its PIN at the policy's limit,
- * in a transaction of its own. */
-void signin_record_failure(struct signin *s, const json_t *principal, long n);
+ * in a transaction of its own. -1: the store was busy and nothing was
+ * counted; the caller keeps the count and tries again, for a count that
+ * is dropped would let PINs be guessed without end. */
+int signin_record_failure(struct signin *s, const json_t *principal, long n);
 
 #endif

@@ -1724,6 +1724,11 @@ const char *store_uri(const struct store *st)
 	return st->uri;
 }
 
+int store_busy_timeout(const struct store *st)
+{
+	return st->busy_ms;
+}
+
 void store_set_busy_timeout(struct store *st, int ms)
 {
 	st->busy_ms = ms < 0 ? 0 : ms;

@@ -150,6 +150,7 @@ char *store_dir(const char *uri);
 const char *store_uri(const struct store *st);
 /* How long a write waits for another writer before STORE_E_BUSY. */
 void store_set_busy_timeout(struct store *st, int ms);
+int store_busy_timeout(const struct store *st);
 /* The schema version of the open store (store_schema_latest() once open). */
 int store_schema_version(struct store *st, int *version, struct ucsh_err *err);
 

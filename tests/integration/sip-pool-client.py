@@ -11,6 +11,8 @@ challenge and counts as acknowledged on a 200 OK.
       answer goes to B: a pool whose nodes share the nonce key accepts it.
       Prints the final status code.
 
+--expires 0 makes each REGISTER remove the phone's binding instead.
+
 Phones come from --phones FILE (one USER:PIN a line). Loopback only; every
 wait is bounded by --timeout.
 """
@@ -46,8 +48,8 @@ def status_of(resp):
 
 
 class Phone:
-    def __init__(self, user, pin, domain):
-        self.user, self.pin, self.domain = user, pin, domain
+    def __init__(self, user, pin, domain, expires=600):
+        self.user, self.pin, self.domain, self.expires = user, pin, domain, expires
         self.call_id = "%s-%08x@pool-test" % (user, random.getrandbits(32))
         self.tag = "%08x" % random.getrandbits(32)
         self.cseq = 0
@@ -64,7 +66,7 @@ class Phone:
             "Call-ID: %s" % self.call_id,
             "CSeq: %d REGISTER" % self.cseq,
             "Contact: <sip:%s@127.0.0.1:5999>" % self.user,
-            "Expires: 600",
+            "Expires: %d" % self.expires,
             "User-Agent: sip-pool-client",
         ]
         if auth:
@@ -130,6 +132,7 @@ def main():
     ap.add_argument("--ack")
     ap.add_argument("--timeout", type=float, default=1.0)
     ap.add_argument("--max-timeouts", type=int, default=20)
+    ap.add_argument("--expires", type=int, default=600, help="0: unregister")
     a = ap.parse_args()
     targets = [addr(t) for t in a.targets.split(",")]
     phones = []
@@ -137,7 +140,7 @@ def main():
         for line in f:
             if line.strip():
                 user, pin = line.strip().split(":", 1)
-                phones.append(Phone(user, pin, a.domain))
+                phones.append(Phone(user, pin, a.domain, a.expires))
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     if a.mode == "cross":
