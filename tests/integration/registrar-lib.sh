@@ -96,7 +96,7 @@ stop_ucshd() {
 	wait "$UCSHD_PID" 2>/dev/null
 	UCSHD_PID=
 	# the log holds ASan's report, if any
-	! grep -q "ERROR: AddressSanitizer\|runtime error:" "$TEST_DIR/ucshd.log"
+	! grep -q "ERROR: AddressSanitizer\|runtime error:" "$TEST_DIR/ucshd.log" 2>/dev/null
 }
 
 # creds_csv FILE NAME PIN [NAME PIN ...]: a SIPp injection file
@@ -134,6 +134,29 @@ bindings_of() {
 
 pin_info() {
 	$UCSH -c "(Get-CsClientPinInfo sip:$1@$DOMAIN).$2"
+}
+
+# hold_lock: the sqlite3 shell takes the SQLite store's write lock and keeps
+# it until release_lock; returns once it holds it. Call both at the top
+# level: a test body runs in a subshell, whose end would close fd 7.
+LOCK_PID=
+hold_lock() {
+	rm -f lock.fifo lock.out && mkfifo lock.fifo || return 1
+	sqlite3 "$TEST_DIR/store/ucsh.db" <lock.fifo >lock.out 2>&1 &
+	LOCK_PID=$!
+	exec 7>lock.fifo
+	printf '.timeout 10000\nBEGIN IMMEDIATE;\nSELECT '"'"'lock'"'"' || '"'"'ed'"'"';\n' >&7
+	wait_until 'grep -q "^locked$" lock.out || ! kill -0 $LOCK_PID 2>/dev/null' 200 &&
+	grep -q "^locked$" lock.out
+}
+
+release_lock() {
+	[ -n "$LOCK_PID" ] || return 0
+	echo "COMMIT;" >&7
+	exec 7>&-
+	wait_until '! kill -0 $LOCK_PID 2>/dev/null' 100 || kill "$LOCK_PID" 2>/dev/null
+	wait "$LOCK_PID" 2>/dev/null
+	LOCK_PID=
 }
 
 need() {

@@ -14,7 +14,6 @@ if ! test_on_sqlite; then
 	echo "1..0 # SKIP the lock is taken with the sqlite3 shell; the store is PostgreSQL"
 	exit 0
 fi
-LOCK_PID=
 trap 'release_lock; stop_ucshd KILL' EXIT
 CLIENT="$UCSH_SRC_DIR/tests/integration/sip-pool-client.py"
 
@@ -25,27 +24,6 @@ add_user ann 101 52817
 add_user joe 102 60317
 INT=http://127.0.0.1:$INT_HTTP_PORT/RequestHandler
 MAC=00-04-F2-00-0B-01
-
-# hold_lock: the sqlite3 shell takes the write lock and keeps it until
-# release_lock; returns once it holds it. Both run in the test's own shell.
-hold_lock() {
-	rm -f lock.fifo lock.out && mkfifo lock.fifo || return 1
-	sqlite3 "$TEST_DIR/store/ucsh.db" <lock.fifo >lock.out 2>&1 &
-	LOCK_PID=$!
-	exec 7>lock.fifo
-	printf '.timeout 10000\nBEGIN IMMEDIATE;\nSELECT '"'"'lock'"'"' || '"'"'ed'"'"';\n' >&7
-	wait_until 'grep -q "^locked$" lock.out || ! kill -0 $LOCK_PID 2>/dev/null' 200 &&
-	grep -q "^locked$" lock.out
-}
-
-release_lock() {
-	[ -n "$LOCK_PID" ] || return 0
-	echo "COMMIT;" >&7
-	exec 7>&-
-	wait_until '! kill -0 $LOCK_PID 2>/dev/null' 100 || kill "$LOCK_PID" 2>/dev/null
-	wait "$LOCK_PID" 2>/dev/null
-	LOCK_PID=
-}
 
 busy_waits() {
 	$UCSH -c "(Get-CsService Registrar).StoreBusyWaits"
