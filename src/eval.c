@@ -416,9 +416,13 @@ static int eval_assign(struct shell *sh, const struct ast *st)
 	}
 	if (strcmp(st->op, "=") != 0) {
 		json_t *old = eval_expr(sh, st->kids[0], &status);
+		if (!old) { /* Ctrl-C between the two sides, or reported already */
+			json_decref(v);
+			return status == EV_OK ? EV_FAIL : status;
+		}
 		struct ucsh_err err;
 		err_clear(&err);
-		json_t *nv = old ? ops_binary(st->op[0] == '+' ? "+" : "-", old, v, &err) : NULL;
+		json_t *nv = ops_binary(st->op[0] == '+' ? "+" : "-", old, v, &err);
 		json_decref(old);
 		json_decref(v);
 		if (!nv) {

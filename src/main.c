@@ -221,8 +221,9 @@ int main(int argc, char **argv)
 	shell_free(&sh);
 	free(store_uri);
 	free(local_user);
-	/* a script stopped by Ctrl-C ends as shells do after SIGINT */
-	if (cancel_flag && !sh.interactive && rc == 0)
+	/* a script stopped by Ctrl-C ends as shells do after SIGINT, whatever
+	 * the statement it stopped in was doing */
+	if (cancel_flag && !sh.interactive)
 		rc = 130;
 	return rc;
 }

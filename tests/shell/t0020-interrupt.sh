@@ -12,15 +12,24 @@ wait_for() {
 	done
 }
 
-test_expect_success 'SIGINT stops a running script with status 130' '
-	$UCSH -c "Write-Output started > started.txt; while (\$n -lt 50000000) { \$n += 1 }; Write-Output after" \
-		>out 2>err &
-	pid=$! &&
-	wait_for started.txt started &&
-	kill -INT $pid &&
-	{ wait $pid; rc=$?; } &&
-	test "$rc" = 130 &&
-	! grep -q after out
+# interrupt_loop N: SIGINT to a script counting in a loop, N times: each
+# ends with status 130 and says nothing, wherever in the loop it was hit.
+interrupt_loop() {
+	for i in $(seq "$1"); do
+		rm -f started.txt
+		$UCSH -c "Write-Output started > started.txt; while (\$n -lt 50000000) { \$n += 1 }; Write-Output after" \
+			>out 2>err &
+		pid=$!
+		wait_for started.txt started && kill -INT $pid || return 1
+		wait $pid
+		rc=$?
+		test "$rc" = 130 || { echo "run $i: status $rc"; cat err; return 1; }
+		! grep -q after out && test_must_fail test -s err || { echo "run $i:"; cat out err; return 1; }
+	done
+}
+
+test_expect_success 'SIGINT stops a running script with status 130, without a word' '
+	interrupt_loop 12
 '
 
 if ! command -v tmux >/dev/null; then
