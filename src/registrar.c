@@ -660,12 +660,18 @@ static void config_load(struct registrar *r)
 	    (!site || store_get(r->d->store, "RegistrarConfiguration", site, &cfg, &err) != 1))
 		store_get(r->d->store, "RegistrarConfiguration", "Global", &cfg, &err);
 	free(svc);
+	long was[] = { r->min_exp, r->max_exp, r->def_exp, r->max_endpoints };
 	r->min_exp = int_of(cfg, "MinEndpointExpiration", 300);
 	r->max_exp = int_of(cfg, "MaxEndpointExpiration", 900);
 	r->def_exp = int_of(cfg, "DefaultEndpointExpiration", 600);
 	r->max_endpoints = int_of(cfg, "MaxEndpointsPerUser", 8);
 	if (r->max_endpoints < 1)
 		r->max_endpoints = 1;
+	/* said when it changes, so that an admin (and a test) sees it applied */
+	if (was[0] != r->min_exp || was[1] != r->max_exp || was[2] != r->def_exp ||
+	    was[3] != r->max_endpoints)
+		log_info("registrar: bindings last %ld to %ld s (%ld by default), %ld endpoints per "
+			 "user", r->min_exp, r->max_exp, r->def_exp, r->max_endpoints);
 	json_decref(cfg);
 }
 
@@ -1187,7 +1193,8 @@ static void expire_now(struct registrar *r, time_t now)
 	struct store *st = r->d->store;
 	bool held = false;
 	r->next_sweep = now + EXPIRY_SWEEP_SEC;
-	if (store_job_lease(st, EXPIRY_JOB, r->d->node, EXPIRY_LEASE_SEC, &held, &err) < 0)
+	if (store_job_lease(st, EXPIRY_JOB, r->d->node, EXPIRY_LEASE_SEC, &held, &err) < 0 &&
+	    store_last_error(st) != STORE_E_BUSY)
 		log_warning("cannot take the expiry lease: %s", err.msg);
 	if ((held != r->expiry_held || !r->expiry_looked) && r->d->pooled)
 		log_info(held ? "expiry: node %s removes the pool's expired registrations"
@@ -1212,7 +1219,8 @@ static void expire_now(struct registrar *r, time_t now)
 		r->reg_seq = after;
 	} else {
 		store_rollback(st, NULL);
-		log_warning("cannot remove expired registrations: %s", err.msg);
+		if (store_last_error(st) != STORE_E_BUSY) /* busy: another writer, gone soon */
+			log_warning("cannot remove expired registrations: %s", err.msg);
 		r->next_expiry = now + 1; /* try again */
 	}
 	json_decref(filter);
