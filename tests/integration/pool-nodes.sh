@@ -62,6 +62,7 @@ test_expect_success 'a change made by a cmdlet reaches both nodes by notificatio
 	t0=$(date +%s%N) &&
 	$UCSH -c "Set-CsRegistrarConfiguration -MaxEndpointsPerUser 7" &&
 	wait_until "test \$(notified_reloads a) -gt $a0 && test \$(notified_reloads b) -gt $b0" 100 &&
+	wait_until "grep -q \", 7 endpoints per user\" a.log && grep -q \", 7 endpoints per user\" b.log" 100 &&
 	echo "# both nodes reloaded after $((($(date +%s%N) - t0) / 1000000)) ms"
 '
 
